@@ -1,0 +1,102 @@
+// Package server composes a skiff control plane: etcd (embedded or
+// external), certificates, the API server with its registry and watch
+// caches, and the background work that keeps storage healthy.
+package server
+
+import (
+	"fmt"
+	"net"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"time"
+)
+
+// Config is everything `skiff server` can be told; zero values take the
+// documented defaults.
+type Config struct {
+	// DataDir holds etcd's data, certificates and keys. Default /var/lib/skiff.
+	DataDir string
+	// BindAddress and SecurePort are where HTTPS is served. Defaults
+	// 0.0.0.0 and 6443.
+	BindAddress string
+	SecurePort  int
+	// Listener, when set, is used instead of BindAddress:SecurePort (tests).
+	Listener net.Listener
+	// AdvertiseAddress is the IP other nodes and pods reach this server
+	// at, published as the kubernetes Service's endpoint. Default: the
+	// first non-loopback IPv4 address.
+	AdvertiseAddress string
+	// TLSSANs are extra names and addresses for the serving certificate.
+	TLSSANs []string
+	// EtcdServers selects an external etcd cluster instead of the embedded one.
+	EtcdServers                           []string
+	EtcdCAFile, EtcdCertFile, EtcdKeyFile string
+	// EtcdClientURL and EtcdPeerURL are where the embedded member listens.
+	EtcdClientURL, EtcdPeerURL string
+	// TokenAuthFile is a static token CSV file, as --token-auth-file.
+	TokenAuthFile string
+	// WriteKubeconfig is where the admin kubeconfig goes. Default
+	// <DataDir>/admin.kubeconfig.
+	WriteKubeconfig string
+	// ServiceCIDR is the ClusterIP range. Default 10.43.0.0/16.
+	ServiceCIDR string
+	// NodePortRange is "first-last". Default 30000-32767.
+	NodePortRange string
+	// CompactionInterval is how often etcd history is compacted. Default 5m.
+	CompactionInterval time.Duration
+	// WatchCacheSize is the number of recent events kept per resource.
+	// Default 1000.
+	WatchCacheSize int
+	// BookmarkInterval is how often watchers get a BOOKMARK. Default 1m.
+	BookmarkInterval time.Duration
+	// EndpointReconcileInterval is how often the kubernetes Service's
+	// endpoints are refreshed. Default 10s.
+	EndpointReconcileInterval time.Duration
+}
+
+func (c *Config) setDefaults() error {
+	def := func(s *string, v string) {
+		if *s == "" {
+			*s = v
+		}
+	}
+	def(&c.DataDir, "/var/lib/skiff")
+	def(&c.BindAddress, "0.0.0.0")
+	def(&c.ServiceCIDR, "10.43.0.0/16")
+	def(&c.NodePortRange, "30000-32767")
+	def(&c.WriteKubeconfig, filepath.Join(c.DataDir, "admin.kubeconfig"))
+	if c.AdvertiseAddress == "" {
+		c.AdvertiseAddress = firstHostIPv4()
+	}
+	if c.SecurePort == 0 {
+		c.SecurePort = 6443
+	}
+	if c.CompactionInterval == 0 {
+		c.CompactionInterval = 5 * time.Minute
+	}
+	if c.WatchCacheSize == 0 {
+		c.WatchCacheSize = 1000
+	}
+	if c.BookmarkInterval == 0 {
+		c.BookmarkInterval = time.Minute
+	}
+	if c.EndpointReconcileInterval == 0 {
+		c.EndpointReconcileInterval = 10 * time.Second
+	}
+	if _, err := netip.ParsePrefix(c.ServiceCIDR); err != nil {
+		return fmt.Errorf("--service-cidr: %w", err)
+	}
+	if _, _, err := c.nodePorts(); err != nil {
+		return err
+	}
+	return os.MkdirAll(c.DataDir, 0o700)
+}
+
+func (c *Config) nodePorts() (int, int, error) {
+	var first, last int
+	if _, err := fmt.Sscanf(c.NodePortRange, "%d-%d", &first, &last); err != nil || first < 1 || last > 65535 || first > last {
+		return 0, 0, fmt.Errorf("--service-node-port-range %q: want FIRST-LAST", c.NodePortRange)
+	}
+	return first, last, nil
+}
