@@ -5,6 +5,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"os"
 	"os/signal"
@@ -15,6 +16,7 @@ const usage = `skiff: a Kubernetes-compatible container orchestrator in one bina
 
 Usage:
   skiff server [flags]   run a control plane (embedded etcd by default)
+  skiff controller-manager --kubeconfig F   run the controllers on their own
   skiff bench api        measure API throughput, latency and footprint
   skiff version          print the version
 
@@ -32,6 +34,8 @@ func main() {
 	switch os.Args[1] {
 	case "server":
 		err = runServer(ctx, os.Args[2:])
+	case "controller-manager":
+		err = runControllerManager(ctx, os.Args[2:])
 	case "bench":
 		err = runBench(ctx, os.Args[2:])
 	case "version", "--version":
@@ -42,7 +46,7 @@ func main() {
 		fmt.Fprintf(os.Stderr, "skiff: unknown command %q\n\n%s", os.Args[1], usage)
 		os.Exit(2)
 	}
-	if err != nil && !errors.Is(err, context.Canceled) {
+	if err != nil && !errors.Is(err, context.Canceled) && !errors.Is(err, flag.ErrHelp) {
 		fmt.Fprintf(os.Stderr, "skiff %s: %v\n", os.Args[1], err)
 		os.Exit(1)
 	}

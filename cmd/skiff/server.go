@@ -49,10 +49,18 @@ func runServer(ctx context.Context, args []string) error {
 	fs.DurationVar(&cfg.CompactionInterval, "etcd-compaction-interval", 5*time.Minute, "how often etcd history older than this is compacted")
 	fs.IntVar(&cfg.WatchCacheSize, "watch-cache-size", 1000, "recent events kept per resource for watches")
 	fs.StringVar(&logLevel, "log-level", "info", "debug, info, warn or error")
+	fs.BoolVar(&cfg.DisableControllerManager, "disable-controller-manager", false, "do not run the controllers in this process")
+	fs.IntVar(&cfg.HollowNodes, "hollow-nodes", 0, "run this many simulated nodes beside the control plane (no containers; for demos and tests)")
+	var controllers stringList
+	fs.Var(&controllers, "controllers", `controllers to run: "*" for all, "name" to enable, "-name" to disable (repeatable or comma-separated)`)
+	clusterCIDR := controllerFlags(fs, &cfg.ControllerOptions)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	cfg.TLSSANs, cfg.EtcdServers = sans, etcdServers
+	cfg.TLSSANs, cfg.EtcdServers, cfg.Controllers = sans, etcdServers, controllers
+	if err := clusterCIDR.apply(&cfg.ControllerOptions); err != nil {
+		return err
+	}
 	log, err := newLogger(logLevel)
 	if err != nil {
 		return err

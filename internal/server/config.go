@@ -10,6 +10,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/skiff-sh/skiff/internal/controller/controllerctx"
 )
 
 // Config is everything `skiff server` can be told; zero values take the
@@ -53,6 +55,15 @@ type Config struct {
 	// EndpointReconcileInterval is how often the kubernetes Service's
 	// endpoints are refreshed. Default 10s.
 	EndpointReconcileInterval time.Duration
+	// DisableControllerManager leaves the controllers to another process.
+	DisableControllerManager bool
+	// Controllers selects controllers ("*", "name", "-name"); empty is all.
+	Controllers []string
+	// ControllerOptions are the controller manager's settings; zero
+	// fields take Kubernetes' defaults.
+	ControllerOptions controllerctx.Options
+	// HollowNodes is how many simulated nodes run beside the control plane.
+	HollowNodes int
 }
 
 func (c *Config) setDefaults() error {
@@ -81,6 +92,7 @@ func (c *Config) setDefaults() error {
 	if c.BookmarkInterval == 0 {
 		c.BookmarkInterval = time.Minute
 	}
+	c.ControllerOptions = withControllerDefaults(c.ControllerOptions)
 	if c.EndpointReconcileInterval == 0 {
 		c.EndpointReconcileInterval = 10 * time.Second
 	}
@@ -91,6 +103,24 @@ func (c *Config) setDefaults() error {
 		return err
 	}
 	return os.MkdirAll(c.DataDir, 0o700)
+}
+
+// withControllerDefaults fills the zero fields of o.
+func withControllerDefaults(o controllerctx.Options) controllerctx.Options {
+	d := controllerctx.Defaults()
+	if !o.ClusterCIDR.IsValid() {
+		o.ClusterCIDR = d.ClusterCIDR
+	}
+	if o.NodeCIDRMaskSize == 0 {
+		o.NodeCIDRMaskSize = d.NodeCIDRMaskSize
+	}
+	if o.NodeMonitorGracePeriod == 0 {
+		o.NodeMonitorGracePeriod = d.NodeMonitorGracePeriod
+	}
+	if o.Workers == 0 {
+		o.Workers = d.Workers
+	}
+	return o
 }
 
 func (c *Config) nodePorts() (int, int, error) {

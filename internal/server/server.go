@@ -125,6 +125,14 @@ func (s *Server) Run(ctx context.Context) error {
 		return g.Wait()
 	}
 	g.Go(func() error { return s.reconcileEndpoints(gctx, client, stores) })
+	comps, err := s.components(reg)
+	if err != nil {
+		g.Go(func() error { return err })
+		return g.Wait()
+	}
+	for _, run := range comps {
+		g.Go(func() error { return run(gctx) })
+	}
 	s.log.Info("API server ready", "url", s.url, "kubeconfig", s.cfg.WriteKubeconfig)
 	close(s.ready)
 	return g.Wait()

@@ -1,0 +1,79 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"net/netip"
+	"os"
+
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/tools/clientcmd"
+
+	"github.com/skiff-sh/skiff/internal/controller/controllerctx"
+	"github.com/skiff-sh/skiff/internal/controller/manager"
+	"github.com/skiff-sh/skiff/internal/leader"
+)
+
+// cidrFlag holds --cluster-cidr until the flags are parsed.
+type cidrFlag struct{ value string }
+
+// controllerFlags registers the controller manager's settings on fs.
+func controllerFlags(fs *flag.FlagSet, o *controllerctx.Options) *cidrFlag {
+	d := controllerctx.Defaults()
+	c := &cidrFlag{}
+	fs.StringVar(&c.value, "cluster-cidr", d.ClusterCIDR.String(), "pod address range; each node gets a slice of it")
+	fs.IntVar(&o.NodeCIDRMaskSize, "node-cidr-mask-size", d.NodeCIDRMaskSize, "prefix length of each node's pod range")
+	fs.DurationVar(&o.NodeMonitorGracePeriod, "node-monitor-grace-period", d.NodeMonitorGracePeriod, "how long a node may miss lease renewals before it is marked not ready")
+	fs.IntVar(&o.Workers, "concurrent-syncs", d.Workers, "workers per controller")
+	return c
+}
+
+func (c *cidrFlag) apply(o *controllerctx.Options) error {
+	p, err := netip.ParsePrefix(c.value)
+	if err != nil {
+		return fmt.Errorf("--cluster-cidr: %w", err)
+	}
+	o.ClusterCIDR = p
+	return nil
+}
+
+// runControllerManager runs the controllers against a cluster, as
+// kube-controller-manager does.
+func runControllerManager(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("skiff controller-manager", flag.ContinueOnError)
+	kubeconfig := fs.String("kubeconfig", os.Getenv("KUBECONFIG"), "kubeconfig of the cluster")
+	leaderElect := fs.Bool("leader-elect", true, "run only while holding the kube-controller-manager lease")
+	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
+	var controllers stringList
+	fs.Var(&controllers, "controllers", `controllers to run: "*" for all, "name" to enable, "-name" to disable`)
+	var opts controllerctx.Options
+	cidr := controllerFlags(fs, &opts)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if err := cidr.apply(&opts); err != nil {
+		return err
+	}
+	log, err := newLogger(*logLevel)
+	if err != nil {
+		return err
+	}
+	rc, err := clientcmd.BuildConfigFromFlags("", *kubeconfig)
+	if err != nil {
+		return err
+	}
+	m, err := manager.New(manager.Config{REST: rc, Controllers: controllers, Options: opts, Log: log})
+	if err != nil {
+		return err
+	}
+	if !*leaderElect {
+		return m.Run(ctx)
+	}
+	client, err := kubernetes.NewForConfig(rc)
+	if err != nil {
+		return err
+	}
+	host, _ := os.Hostname()
+	return leader.Run(ctx, client, "kube-controller-manager", fmt.Sprintf("%s_%d", host, os.Getpid()), m.Run)
+}

@@ -1,0 +1,61 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"os"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+
+	"github.com/skiff-sh/skiff/internal/controller/manager"
+	"github.com/skiff-sh/skiff/internal/hollow"
+	"github.com/skiff-sh/skiff/internal/leader"
+)
+
+// loopbackConfig is how the server's own components reach the API: the
+// admin identity over loopback HTTP/2, speaking protobuf like Kubernetes'
+// components.
+func (s *Server) loopbackConfig() *rest.Config {
+	cfg := s.AdminRESTConfig()
+	cfg.ContentType = "application/vnd.kubernetes.protobuf"
+	cfg.AcceptContentTypes = "application/vnd.kubernetes.protobuf,application/json"
+	cfg.QPS, cfg.Burst = 500, 1000
+	return cfg
+}
+
+// components returns what runs beside the API once it is ready: the
+// leader-elected controller manager and the hollow nodes, if asked for.
+func (s *Server) components(reg prometheus.Registerer) ([]func(context.Context) error, error) {
+	cfg := s.loopbackConfig()
+	client, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		return nil, err
+	}
+	var out []func(context.Context) error
+	identity := s.identity()
+	if !s.cfg.DisableControllerManager {
+		m, err := manager.New(manager.Config{REST: cfg, Controllers: s.cfg.Controllers, Options: s.cfg.ControllerOptions, Metrics: reg, Log: s.log.With("component", "controller-manager")})
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, func(ctx context.Context) error {
+			return leader.Run(ctx, client, "kube-controller-manager", identity, m.Run)
+		})
+	}
+	if s.cfg.HollowNodes > 0 {
+		fleet, err := hollow.New(hollow.Config{Client: client, Count: s.cfg.HollowNodes, Zones: []string{"zone-a", "zone-b", "zone-c"}, Log: s.log.With("component", "hollow-nodes")})
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, fleet.Run)
+	}
+	return out, nil
+}
+
+// identity names this server in leader elections.
+func (s *Server) identity() string {
+	host, _ := os.Hostname()
+	return fmt.Sprintf("%s_%s_%d", host, s.advertise(), s.cfg.SecurePort)
+}

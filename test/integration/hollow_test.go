@@ -1,0 +1,78 @@
+package integration
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/skiff-sh/skiff/internal/hollow"
+	"github.com/skiff-sh/skiff/internal/testcluster"
+)
+
+func TestHollowNodesRunPods(t *testing.T) {
+	c := testcluster.Start(t)
+	ctx := context.Background()
+	fleet, err := hollow.New(hollow.Config{Client: c.Client, Count: 3, Zones: []string{"a", "b", "c"}, CPU: "2", LeaseInterval: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	runCtx, cancel := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- fleet.Run(runCtx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("fleet: %v", err)
+		}
+	})
+	waitFor(t, func() bool {
+		nodes, err := c.Client.CoreV1().Nodes().List(ctx, metav1.ListOptions{LabelSelector: "skiff.dev/hollow=true"})
+		return err == nil && len(nodes.Items) == 3
+	}, "3 hollow nodes")
+	node, err := c.Client.CoreV1().Nodes().Get(ctx, "hollow-node-1", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if node.Labels[corev1.LabelTopologyZone] != "b" || node.Status.Allocatable.Cpu().String() != "2" || !nodeReady(node) {
+		t.Fatalf("node 1: labels %v allocatable %v conditions %v", node.Labels, node.Status.Allocatable, node.Status.Conditions)
+	}
+	lease, err := c.Client.CoordinationV1().Leases(corev1.NamespaceNodeLease).Get(ctx, "hollow-node-1", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := lease.Spec.RenewTime.Time
+	waitFor(t, func() bool {
+		l, err := c.Client.CoordinationV1().Leases(corev1.NamespaceNodeLease).Get(ctx, "hollow-node-1", metav1.GetOptions{})
+		return err == nil && l.Spec.RenewTime.After(first)
+	}, "the lease to be renewed")
+
+	pod := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "p"}, Spec: corev1.PodSpec{NodeName: "hollow-node-2", Containers: []corev1.Container{{Name: "c", Image: "busybox"}}}}
+	if _, err := c.Client.CoreV1().Pods("default").Create(ctx, pod, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, func() bool {
+		p, err := c.Client.CoreV1().Pods("default").Get(ctx, "p", metav1.GetOptions{})
+		return err == nil && p.Status.Phase == corev1.PodRunning && p.Status.PodIP != "" && len(p.Status.ContainerStatuses) == 1 && p.Status.ContainerStatuses[0].Ready
+	}, "the pod to run on the hollow node")
+	// Graceful deletion completes because the hollow node confirms it.
+	if err := c.Client.CoreV1().Pods("default").Delete(ctx, "p", metav1.DeleteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, func() bool {
+		_, err := c.Client.CoreV1().Pods("default").Get(ctx, "p", metav1.GetOptions{})
+		return apierrors.IsNotFound(err)
+	}, "the pod to be gone")
+}
+
+func nodeReady(n *corev1.Node) bool {
+	for _, c := range n.Status.Conditions {
+		if c.Type == corev1.NodeReady {
+			return c.Status == corev1.ConditionTrue
+		}
+	}
+	return false
+}
