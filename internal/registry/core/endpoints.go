@@ -93,6 +93,6 @@ func validateEndpointPort(port *corev1.EndpointPort, nameRequired bool, p *field
 			errs = append(errs, field.Invalid(p.Child("name"), port.Name, msg))
 		}
 	}
-	errs = append(errs, portNum(port.Port, p.Child("port"))...)
+	errs = append(errs, rest.PortNumber(port.Port, p.Child("port"))...)
 	return append(errs, podspec.ValidateProtocol(port.Protocol, p.Child("protocol"))...)
 }

@@ -56,13 +56,13 @@ func quotaStrategy() object[*corev1.ResourceQuota] {
 func validateQuota(q *corev1.ResourceQuota) field.ErrorList {
 	errs := validateQuotaList(q.Spec.Hard, specPath.Child("hard"))
 	for _, s := range q.Spec.Scopes {
-		errs = append(errs, enum(s, specPath.Child("scopes"), quotaScopes...)...)
+		errs = append(errs, rest.Enum(s, specPath.Child("scopes"), quotaScopes...)...)
 	}
 	if sel := q.Spec.ScopeSelector; sel != nil {
 		for i, r := range sel.MatchExpressions {
 			ip := specPath.Child("scopeSelector", "matchExpressions").Index(i)
-			errs = append(errs, enum(r.ScopeName, ip.Child("scopeName"), quotaScopes...)...)
-			errs = append(errs, enum(r.Operator, ip.Child("operator"), corev1.ScopeSelectorOpIn, corev1.ScopeSelectorOpNotIn, corev1.ScopeSelectorOpExists, corev1.ScopeSelectorOpDoesNotExist)...)
+			errs = append(errs, rest.Enum(r.ScopeName, ip.Child("scopeName"), quotaScopes...)...)
+			errs = append(errs, rest.Enum(r.Operator, ip.Child("operator"), corev1.ScopeSelectorOpIn, corev1.ScopeSelectorOpNotIn, corev1.ScopeSelectorOpExists, corev1.ScopeSelectorOpDoesNotExist)...)
 		}
 	}
 	return append(errs, validateQuotaStatus(q)...)

@@ -1,6 +1,8 @@
 package core
 
 import (
+	"github.com/skiff-sh/skiff/internal/registry/rest"
+
 	"fmt"
 	"strings"
 
@@ -237,7 +239,7 @@ func validateServicePorts(s *corev1.Service) field.ErrorList {
 	for i := range s.Spec.Ports {
 		p, ip := &s.Spec.Ports[i], pp.Index(i)
 		errs = append(errs, validateServicePortName(p.Name, len(s.Spec.Ports) > 1, names, ip.Child("name"))...)
-		errs = append(errs, portNum(p.Port, ip.Child("port"))...)
+		errs = append(errs, rest.PortNumber(p.Port, ip.Child("port"))...)
 		errs = append(errs, podspec.ValidateProtocol(p.Protocol, ip.Child("protocol"))...)
 		errs = append(errs, podspec.ValidatePortNumOrName(p.TargetPort, ip.Child("targetPort"))...)
 		if key := fmt.Sprintf("%d/%s", p.Port, p.Protocol); seen.Has(key) {
@@ -276,7 +278,7 @@ func validateNodePort(t corev1.ServiceType, p *corev1.ServicePort, seen sets.Set
 	if !needsNodePorts(t) {
 		return field.ErrorList{field.Forbidden(fp, fmt.Sprintf("may not be used when `type` is '%s'", t))}
 	}
-	errs := portNum(p.NodePort, fp)
+	errs := rest.PortNumber(p.NodePort, fp)
 	if key := fmt.Sprintf("%d/%s", p.NodePort, p.Protocol); seen.Has(key) {
 		errs = append(errs, field.Duplicate(fp, key))
 	} else {
@@ -305,7 +307,7 @@ func validateClusterIPs(spec *corev1.ServiceSpec) field.ErrorList {
 		}
 	}
 	if pol := spec.IPFamilyPolicy; pol != nil {
-		errs = append(errs, enum(*pol, specPath.Child("ipFamilyPolicy"), corev1.IPFamilyPolicySingleStack, corev1.IPFamilyPolicyPreferDualStack, corev1.IPFamilyPolicyRequireDualStack)...)
+		errs = append(errs, rest.Enum(*pol, specPath.Child("ipFamilyPolicy"), corev1.IPFamilyPolicySingleStack, corev1.IPFamilyPolicyPreferDualStack, corev1.IPFamilyPolicyRequireDualStack)...)
 	}
 	fams := sets.New[corev1.IPFamily]()
 	for i, f := range spec.IPFamilies {
@@ -314,14 +316,14 @@ func validateClusterIPs(spec *corev1.ServiceSpec) field.ErrorList {
 			errs = append(errs, field.Duplicate(fp, f))
 		}
 		fams.Insert(f)
-		errs = append(errs, enum(f, fp, corev1.IPv4Protocol, corev1.IPv6Protocol)...)
+		errs = append(errs, rest.Enum(f, fp, corev1.IPv4Protocol, corev1.IPv6Protocol)...)
 	}
 	return errs
 }
 
 func validateSessionAffinity(spec *corev1.ServiceSpec) field.ErrorList {
 	p := specPath.Child("sessionAffinity")
-	errs := enum(spec.SessionAffinity, p, corev1.ServiceAffinityClientIP, corev1.ServiceAffinityNone)
+	errs := rest.Enum(spec.SessionAffinity, p, corev1.ServiceAffinityClientIP, corev1.ServiceAffinityNone)
 	cfg, cp := spec.SessionAffinityConfig, specPath.Child("sessionAffinityConfig")
 	switch spec.SessionAffinity {
 	case corev1.ServiceAffinityClientIP:
@@ -346,10 +348,10 @@ func validateTrafficPolicies(s *corev1.Service) field.ErrorList {
 	case !externallyAccessible(s) && etp != "":
 		errs = append(errs, field.Invalid(specPath.Child("externalTrafficPolicy"), etp, "may only be set for externally-accessible services"))
 	case externallyAccessible(s):
-		errs = append(errs, enum(etp, specPath.Child("externalTrafficPolicy"), corev1.ServiceExternalTrafficPolicyCluster, corev1.ServiceExternalTrafficPolicyLocal)...)
+		errs = append(errs, rest.Enum(etp, specPath.Child("externalTrafficPolicy"), corev1.ServiceExternalTrafficPolicyCluster, corev1.ServiceExternalTrafficPolicyLocal)...)
 	}
 	if itp := s.Spec.InternalTrafficPolicy; itp != nil {
-		errs = append(errs, enum(*itp, specPath.Child("internalTrafficPolicy"), corev1.ServiceInternalTrafficPolicyCluster, corev1.ServiceInternalTrafficPolicyLocal)...)
+		errs = append(errs, rest.Enum(*itp, specPath.Child("internalTrafficPolicy"), corev1.ServiceInternalTrafficPolicyCluster, corev1.ServiceInternalTrafficPolicyLocal)...)
 	}
 	return errs
 }
@@ -385,27 +387,4 @@ func validateLoadBalancerStatus(st *corev1.LoadBalancerStatus) field.ErrorList {
 		}
 	}
 	return errs
-}
-
-func portNum(port int32, p *field.Path) field.ErrorList {
-	var errs field.ErrorList
-	for _, msg := range validation.IsValidPortNum(int(port)) {
-		errs = append(errs, field.Invalid(p, port, msg))
-	}
-	return errs
-}
-
-// enum checks v is one of allowed; empty is Required.
-func enum[T ~string](v T, p *field.Path, allowed ...T) field.ErrorList {
-	if v == "" {
-		return field.ErrorList{field.Required(p, "")}
-	}
-	names := make([]string, len(allowed))
-	for i, a := range allowed {
-		if a == v {
-			return nil
-		}
-		names[i] = string(a)
-	}
-	return field.ErrorList{field.NotSupported(p, v, names)}
 }

@@ -1,6 +1,8 @@
 package core
 
 import (
+	"github.com/skiff-sh/skiff/internal/registry/rest"
+
 	"maps"
 	"slices"
 
@@ -73,7 +75,7 @@ func validatePV(pv *corev1.PersistentVolume) field.ErrorList {
 	default:
 		errs = append(errs, podspec.ValidateQuantity(spec.Capacity[corev1.ResourceStorage], cp.Key(string(corev1.ResourceStorage)))...)
 	}
-	errs = append(errs, enum(spec.PersistentVolumeReclaimPolicy, specPath.Child("persistentVolumeReclaimPolicy"), corev1.PersistentVolumeReclaimDelete, corev1.PersistentVolumeReclaimRecycle, corev1.PersistentVolumeReclaimRetain)...)
+	errs = append(errs, rest.Enum(spec.PersistentVolumeReclaimPolicy, specPath.Child("persistentVolumeReclaimPolicy"), corev1.PersistentVolumeReclaimDelete, corev1.PersistentVolumeReclaimRecycle, corev1.PersistentVolumeReclaimRetain)...)
 	errs = append(errs, validateVolumeMode(spec.VolumeMode)...)
 	errs = append(errs, validateClassName(spec.StorageClassName)...)
 	errs = append(errs, podspec.ValidateOneSource(&spec.PersistentVolumeSource, specPath)...)
@@ -136,7 +138,7 @@ func ValidateClaimSpec(spec *corev1.PersistentVolumeClaimSpec, p *field.Path) fi
 		errs = append(errs, field.Invalid(sp, q.String(), "must be greater than zero"))
 	}
 	if spec.VolumeMode != nil {
-		errs = append(errs, enum(*spec.VolumeMode, p.Child("volumeMode"), corev1.PersistentVolumeBlock, corev1.PersistentVolumeFilesystem)...)
+		errs = append(errs, rest.Enum(*spec.VolumeMode, p.Child("volumeMode"), corev1.PersistentVolumeBlock, corev1.PersistentVolumeFilesystem)...)
 	}
 	if spec.StorageClassName != nil && *spec.StorageClassName != "" {
 		errs = append(errs, validateClassNameAt(*spec.StorageClassName, p.Child("storageClassName"))...)
@@ -175,7 +177,7 @@ func validateAccessModes(modes []corev1.PersistentVolumeAccessMode, p *field.Pat
 	}
 	var errs field.ErrorList
 	for _, m := range modes {
-		errs = append(errs, enum(m, p, accessModes...)...)
+		errs = append(errs, rest.Enum(m, p, accessModes...)...)
 	}
 	if slices.Contains(modes, corev1.ReadWriteOncePod) && len(modes) > 1 {
 		errs = append(errs, field.Forbidden(p, "may not use ReadWriteOncePod with other access modes"))
@@ -187,7 +189,7 @@ func validateVolumeMode(m *corev1.PersistentVolumeMode) field.ErrorList {
 	if m == nil {
 		return nil
 	}
-	return enum(*m, specPath.Child("volumeMode"), corev1.PersistentVolumeBlock, corev1.PersistentVolumeFilesystem)
+	return rest.Enum(*m, specPath.Child("volumeMode"), corev1.PersistentVolumeBlock, corev1.PersistentVolumeFilesystem)
 }
 
 func validateClassName(name string) field.ErrorList {

@@ -1,6 +1,8 @@
 package podspec
 
 import (
+	"github.com/skiff-sh/skiff/internal/registry/rest"
+
 	"fmt"
 	"slices"
 	"strings"
@@ -141,7 +143,7 @@ func sortedNames(l corev1.ResourceList) []corev1.ResourceName {
 // IANA service name.
 func ValidatePortNumOrName(port intstr.IntOrString, p *field.Path) field.ErrorList {
 	if port.Type == intstr.Int {
-		return portNum(port.IntVal, p)
+		return rest.PortNumber(port.IntVal, p)
 	}
 	if port.StrVal == "" {
 		return field.ErrorList{field.Required(p, "")}

@@ -1,6 +1,8 @@
 package podspec
 
 import (
+	"github.com/skiff-sh/skiff/internal/registry/rest"
+
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/validate/content"
 	metavalidation "k8s.io/apimachinery/pkg/apis/meta/v1/validation"
@@ -43,5 +45,5 @@ func ValidateTolerations(ts []corev1.Toleration, p *field.Path) field.ErrorList 
 
 // ValidateTaintEffect checks a taint or toleration effect; empty is Required.
 func ValidateTaintEffect(e corev1.TaintEffect, p *field.Path) field.ErrorList {
-	return enum(e, p, corev1.TaintEffectNoSchedule, corev1.TaintEffectPreferNoSchedule, corev1.TaintEffectNoExecute)
+	return rest.Enum(e, p, corev1.TaintEffectNoSchedule, corev1.TaintEffectPreferNoSchedule, corev1.TaintEffectNoExecute)
 }

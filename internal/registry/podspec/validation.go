@@ -1,6 +1,8 @@
 package podspec
 
 import (
+	"github.com/skiff-sh/skiff/internal/registry/rest"
+
 	"fmt"
 	"math"
 	"path"
@@ -36,7 +38,7 @@ func ValidatePodSpec(spec *corev1.PodSpec, p *field.Path) field.ErrorList {
 	errs = append(errs, validateContainers(spec.Containers, vols, names, false, p.Child("containers"))...)
 	errs = append(errs, validateEphemeralContainers(spec.EphemeralContainers, names, p.Child("ephemeralContainers"))...)
 	errs = append(errs, validateHostPorts(spec, p)...)
-	errs = append(errs, enum(spec.RestartPolicy, p.Child("restartPolicy"), corev1.RestartPolicyAlways, corev1.RestartPolicyOnFailure, corev1.RestartPolicyNever)...)
+	errs = append(errs, rest.Enum(spec.RestartPolicy, p.Child("restartPolicy"), corev1.RestartPolicyAlways, corev1.RestartPolicyOnFailure, corev1.RestartPolicyNever)...)
 	errs = append(errs, validateDNS(spec, p)...)
 	errs = append(errs, metavalidation.ValidateLabels(spec.NodeSelector, p.Child("nodeSelector"))...)
 	errs = append(errs, ValidateTolerations(spec.Tolerations, p.Child("tolerations"))...)
@@ -75,7 +77,7 @@ func validateNames(spec *corev1.PodSpec, p *field.Path) field.ErrorList {
 }
 
 func validateDNS(spec *corev1.PodSpec, p *field.Path) field.ErrorList {
-	errs := enum(spec.DNSPolicy, p.Child("dnsPolicy"), corev1.DNSClusterFirstWithHostNet, corev1.DNSClusterFirst, corev1.DNSDefault, corev1.DNSNone)
+	errs := rest.Enum(spec.DNSPolicy, p.Child("dnsPolicy"), corev1.DNSClusterFirstWithHostNet, corev1.DNSClusterFirst, corev1.DNSDefault, corev1.DNSNone)
 	cfg, cp := spec.DNSConfig, p.Child("dnsConfig")
 	if spec.DNSPolicy == corev1.DNSNone && (cfg == nil || len(cfg.Nameservers) == 0) {
 		return append(errs, field.Required(cp.Child("nameservers"), "must provide at least one DNS nameserver when `dnsPolicy` is None"))
@@ -104,8 +106,8 @@ func validateContainers(cs []corev1.Container, vols sets.Set[string], names sets
 		errs = append(errs, validateEnv(c.Env, ip.Child("env"))...)
 		errs = append(errs, validateMounts(c.VolumeMounts, vols, ip.Child("volumeMounts"))...)
 		errs = append(errs, validateResources(&c.Resources, ip.Child("resources"))...)
-		errs = append(errs, enum(c.ImagePullPolicy, ip.Child("imagePullPolicy"), corev1.PullAlways, corev1.PullIfNotPresent, corev1.PullNever)...)
-		errs = append(errs, enum(c.TerminationMessagePolicy, ip.Child("terminationMessagePolicy"), corev1.TerminationMessageReadFile, corev1.TerminationMessageFallbackToLogsOnError)...)
+		errs = append(errs, rest.Enum(c.ImagePullPolicy, ip.Child("imagePullPolicy"), corev1.PullAlways, corev1.PullIfNotPresent, corev1.PullNever)...)
+		errs = append(errs, rest.Enum(c.TerminationMessagePolicy, ip.Child("terminationMessagePolicy"), corev1.TerminationMessageReadFile, corev1.TerminationMessageFallbackToLogsOnError)...)
 		errs = append(errs, validateLifecycle(c, init, ip)...)
 	}
 	return errs
@@ -207,10 +209,10 @@ func validatePorts(ports []corev1.ContainerPort, p *field.Path) field.ErrorList 
 		if port.ContainerPort == 0 {
 			errs = append(errs, field.Required(ip.Child("containerPort"), ""))
 		} else {
-			errs = append(errs, portNum(port.ContainerPort, ip.Child("containerPort"))...)
+			errs = append(errs, rest.PortNumber(port.ContainerPort, ip.Child("containerPort"))...)
 		}
 		if port.HostPort != 0 {
-			errs = append(errs, portNum(port.HostPort, ip.Child("hostPort"))...)
+			errs = append(errs, rest.PortNumber(port.HostPort, ip.Child("hostPort"))...)
 		}
 		errs = append(errs, ValidateProtocol(port.Protocol, ip.Child("protocol"))...)
 	}
@@ -242,15 +244,7 @@ func validateHostPorts(spec *corev1.PodSpec, p *field.Path) field.ErrorList {
 
 // ValidateProtocol checks a port protocol: TCP, UDP or SCTP.
 func ValidateProtocol(proto corev1.Protocol, p *field.Path) field.ErrorList {
-	return enum(proto, p, corev1.ProtocolSCTP, corev1.ProtocolTCP, corev1.ProtocolUDP)
-}
-
-func portNum(port int32, p *field.Path) field.ErrorList {
-	var errs field.ErrorList
-	for _, msg := range validation.IsValidPortNum(int(port)) {
-		errs = append(errs, field.Invalid(p, port, msg))
-	}
-	return errs
+	return rest.Enum(proto, p, corev1.ProtocolSCTP, corev1.ProtocolTCP, corev1.ProtocolUDP)
 }
 
 func validateEnv(env []corev1.EnvVar, p *field.Path) field.ErrorList {
@@ -358,7 +352,7 @@ func validateProbe(pr *corev1.Probe, successMustBeOne bool, p *field.Path) field
 		errs = append(errs, field.Required(p.Child("exec", "command"), ""))
 	}
 	if pr.GRPC != nil {
-		errs = append(errs, portNum(pr.GRPC.Port, p.Child("grpc", "port"))...)
+		errs = append(errs, rest.PortNumber(pr.GRPC.Port, p.Child("grpc", "port"))...)
 	}
 	for _, f := range []struct {
 		name string
@@ -411,27 +405,12 @@ func validateHandler(exec bool, http *corev1.HTTPGetAction, tcp *corev1.TCPSocke
 			errs = append(errs, field.Required(hp.Child("path"), ""))
 		}
 		errs = append(errs, ValidatePortNumOrName(http.Port, hp.Child("port"))...)
-		errs = append(errs, enum(http.Scheme, hp.Child("scheme"), corev1.URISchemeHTTP, corev1.URISchemeHTTPS)...)
+		errs = append(errs, rest.Enum(http.Scheme, hp.Child("scheme"), corev1.URISchemeHTTP, corev1.URISchemeHTTPS)...)
 	}
 	if tcp != nil {
 		errs = append(errs, ValidatePortNumOrName(tcp.Port, p.Child("tcpSocket", "port"))...)
 	}
 	return errs
-}
-
-// enum checks that v is one of allowed; empty is Required.
-func enum[T ~string](v T, p *field.Path, allowed ...T) field.ErrorList {
-	if v == "" {
-		return field.ErrorList{field.Required(p, "")}
-	}
-	names := make([]string, len(allowed))
-	for i, a := range allowed {
-		if a == v {
-			return nil
-		}
-		names[i] = string(a)
-	}
-	return field.ErrorList{field.NotSupported(p, v, names)}
 }
 
 func countSet(set ...bool) int {
