@@ -35,6 +35,8 @@ func newScheme() *runtime.Scheme {
 		panic(err) // static registration: cannot fail at run time
 	}
 	metav1.AddToGroupVersion(s, schema.GroupVersion{Version: "v1"})
+	// Options kinds (DeleteOptions, ...) also arrive as meta.k8s.io/v1.
+	metav1.AddToGroupVersion(s, metav1.SchemeGroupVersion)
 	if err := metav1.AddMetaToScheme(s); err != nil {
 		panic(err)
 	}

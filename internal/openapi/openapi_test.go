@@ -364,3 +364,28 @@ func BenchmarkFirstV2Protobuf(b *testing.B) {
 		h.ServeHTTP(rec, req)
 	}
 }
+
+// The first requests may arrive together; each document is built once.
+func TestConcurrentFirstRequests(t *testing.T) {
+	h := New(registry.Builtin())
+	paths := []string{"/openapi/v3", "/openapi/v3/api/v1", "/openapi/v3/apis/apps/v1", "/openapi/v2"}
+	done := make(chan string, 4*len(paths))
+	for i := 0; i < 4; i++ {
+		for _, p := range paths {
+			go func(p string) {
+				rec := httptest.NewRecorder()
+				h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, p, nil))
+				if rec.Code != http.StatusOK {
+					done <- p + ": " + rec.Result().Status
+					return
+				}
+				done <- ""
+			}(p)
+		}
+	}
+	for i := 0; i < 4*len(paths); i++ {
+		if msg := <-done; msg != "" {
+			t.Error(msg)
+		}
+	}
+}
