@@ -14,13 +14,23 @@ import (
 
 // discovery holds the documents of the legacy discovery API, built once.
 type discovery struct {
-	versions  *metav1.APIVersions
-	groups    *metav1.APIGroupList
-	byGroup   map[string]*metav1.APIGroup
-	resources map[schema.GroupVersion]*metav1.APIResourceList
+	aggregated *aggregatedDiscovery
+	versions   *metav1.APIVersions
+	groups     *metav1.APIGroupList
+	byGroup    map[string]*metav1.APIGroup
+	resources  map[schema.GroupVersion]*metav1.APIResourceList
 }
 
 var allVerbs = metav1.Verbs{"create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"}
+
+// verbsOf returns the verbs discovery lists for a resource: all of them,
+// except deletecollection for namespaces, as in Kubernetes.
+func verbsOf(res registry.Resource) metav1.Verbs {
+	if res.Group == "" && res.Resource == "namespaces" {
+		return metav1.Verbs{"create", "delete", "get", "list", "patch", "update", "watch"}
+	}
+	return allVerbs
+}
 
 // subresourceKinds names what each subresource reads and writes.
 var subresourceKinds = map[string]struct {
@@ -44,9 +54,12 @@ func newDiscovery(stores []*generic.Store, address string) *discovery {
 	}
 	d.versions.SetGroupVersionKind(schema.GroupVersionKind{Version: "v1", Kind: "APIVersions"})
 	d.groups.SetGroupVersionKind(schema.GroupVersionKind{Version: "v1", Kind: "APIGroupList"})
-	for _, st := range stores {
+	resources := make([]registry.Resource, len(stores))
+	for i, st := range stores {
 		d.add(st.Resource)
+		resources[i] = st.Resource
 	}
+	d.aggregated = newAggregatedDiscovery(resources)
 	return d
 }
 
@@ -63,7 +76,7 @@ func (d *discovery) add(res registry.Resource) {
 	}
 	list.APIResources = append(list.APIResources, metav1.APIResource{
 		Name: res.Resource, SingularName: res.Singular, Namespaced: res.Namespaced, Kind: res.Kind,
-		Verbs: allVerbs, ShortNames: res.ShortNames, Categories: res.Categories,
+		Verbs: verbsOf(res), ShortNames: res.ShortNames, Categories: res.Categories,
 	})
 	for _, sub := range res.Subresources {
 		sk := subresourceKinds[sub]
@@ -89,6 +102,9 @@ func (d *discovery) addGroup(gv schema.GroupVersion) {
 // means the path is not a discovery path.
 func (d *discovery) serve(w http.ResponseWriter, r *http.Request) bool {
 	parts := splitPath(r.URL.Path)
+	if len(parts) == 1 && d.aggregated.serve(w, r, parts[0]) {
+		return true
+	}
 	var obj runtime.Object
 	switch {
 	case len(parts) == 1 && parts[0] == "api":
@@ -108,8 +124,6 @@ func (d *discovery) serve(w http.ResponseWriter, r *http.Request) bool {
 		http.NotFound(w, r)
 		return true
 	}
-	// Aggregated discovery is not served yet: answering in the plain
-	// format makes clients fall back to these documents.
 	writeObject(w, output{info: serializerFor(mediaJSON)}, http.StatusOK, obj)
 	return true
 }

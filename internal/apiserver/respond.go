@@ -9,6 +9,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 
+	"github.com/skiff-sh/skiff/internal/printers"
 	"github.com/skiff-sh/skiff/internal/registry/generic"
 )
 
@@ -101,12 +102,17 @@ func toTable(r *http.Request, store *generic.Store, obj runtime.Object, withColu
 	} else if m, err := meta.Accessor(obj); err == nil {
 		t.ResourceVersion = m.GetResourceVersion()
 	}
+	columns, cells, ok := printers.For(store.Resource.GVK())
+	if !ok {
+		columns, cells = defaultColumns, defaultCells
+	}
 	if withColumns {
-		t.ColumnDefinitions = defaultColumns
+		t.ColumnDefinitions = columns
 	}
 	includeObject := r.URL.Query().Get("includeObject")
+	now := time.Now()
 	for _, it := range items {
-		row, err := tableRow(it, includeObject)
+		row, err := tableRow(it, cells, now, includeObject)
 		if err != nil {
 			return nil, err
 		}
@@ -118,12 +124,21 @@ func toTable(r *http.Request, store *generic.Store, obj runtime.Object, withColu
 	return t, nil
 }
 
-func tableRow(obj runtime.Object, includeObject string) (metav1.TableRow, error) {
+// defaultCells fills defaultColumns.
+func defaultCells(obj runtime.Object, _ time.Time) ([]any, error) {
 	m, err := meta.Accessor(obj)
 	if err != nil {
-		return metav1.TableRow{}, err
+		return nil, err
 	}
-	row := metav1.TableRow{Cells: []any{m.GetName(), m.GetCreationTimestamp().UTC().Format(time.RFC3339)}}
+	return []any{m.GetName(), m.GetCreationTimestamp().UTC().Format(time.RFC3339)}, nil
+}
+
+func tableRow(obj runtime.Object, cells printers.RowFunc, now time.Time, includeObject string) (metav1.TableRow, error) {
+	var row metav1.TableRow
+	var err error
+	if row.Cells, err = cells(obj, now); err != nil {
+		return row, err
+	}
 	switch includeObject {
 	case "None":
 	case "Object":
