@@ -44,7 +44,15 @@ func partialOf(obj runtime.Object) (*metav1.PartialObjectMetadata, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &metav1.PartialObjectMetadata{ObjectMeta: *objectMetaOf(m)}
+	// All of the metadata: controllers such as the garbage collector need
+	// owner references, finalizers and deletion timestamps.
+	var om metav1.ObjectMeta
+	if a, ok := obj.(metav1.ObjectMetaAccessor); ok {
+		om = *a.GetObjectMeta().(*metav1.ObjectMeta).DeepCopy()
+	} else {
+		om = *objectMetaOf(m)
+	}
+	p := &metav1.PartialObjectMetadata{ObjectMeta: om}
 	p.SetGroupVersionKind(metaV1.WithKind("PartialObjectMetadata"))
 	return p, nil
 }

@@ -18,6 +18,7 @@ import (
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/cache"
+	"k8s.io/client-go/util/retry"
 	"k8s.io/client-go/util/workqueue"
 )
 
@@ -181,8 +182,17 @@ func (f *Fleet) register(ctx context.Context, i int) error {
 	if err != nil {
 		return fmt.Errorf("register node %s: %w", node.Name, err)
 	}
-	created.Status = node.Status
-	if _, err := f.cfg.Client.CoreV1().Nodes().UpdateStatus(ctx, created, metav1.UpdateOptions{}); err != nil {
+	// Node IPAM may write the node in between: retry with the current one.
+	err = retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		cur, err := f.cfg.Client.CoreV1().Nodes().Get(ctx, node.Name, metav1.GetOptions{})
+		if err != nil {
+			return err
+		}
+		cur.Status = node.Status
+		_, err = f.cfg.Client.CoreV1().Nodes().UpdateStatus(ctx, cur, metav1.UpdateOptions{})
+		return err
+	})
+	if err != nil {
 		return fmt.Errorf("node %s status: %w", node.Name, err)
 	}
 	owner := &metav1.OwnerReference{APIVersion: "v1", Kind: "Node", Name: node.Name, UID: created.UID}

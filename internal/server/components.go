@@ -51,6 +51,9 @@ func (s *Server) components(reg prometheus.Registerer) ([]func(context.Context) 
 		}
 		out = append(out, fleet.Run)
 	}
+	if s.cfg.EnableAgent {
+		out = append(out, s.runAgent)
+	}
 	return out, nil
 }
 

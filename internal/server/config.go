@@ -64,6 +64,9 @@ type Config struct {
 	ControllerOptions controllerctx.Options
 	// HollowNodes is how many simulated nodes run beside the control plane.
 	HollowNodes int
+	// EnableAgent runs a node agent (containerd and kubelet) for this
+	// machine inside the server, with data under DataDir.
+	EnableAgent bool
 }
 
 func (c *Config) setDefaults() error {

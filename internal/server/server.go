@@ -163,7 +163,7 @@ func (s *Server) ensurePKI() (*pki.Bundle, error) {
 // wire gives stores their admission, allocation and deletion rules.
 func (s *Server) wire(client *clientv3.Client, stores []*generic.Store) error {
 	nsStore := storeFor(stores, corev1.SchemeGroupVersion.WithResource("namespaces"))
-	adm := admission.Chain{admission.NamespaceLifecycle{Get: namespaceLookup(nsStore)}}
+	adm := admission.Chain{admission.NamespaceLifecycle{Get: namespaceLookup(nsStore)}, admission.DefaultTolerationSeconds{Seconds: 300}}
 	alloc, err := s.allocator(client)
 	if err != nil {
 		return err

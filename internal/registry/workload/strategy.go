@@ -89,13 +89,13 @@ func (s Strategy) ValidateUpdate(obj, old runtime.Object) field.ErrorList {
 	return append(errs, call2(s.ValidateUpdateFn, obj, old)...)
 }
 
-// PrepareForStatusUpdate keeps everything of old but the status.
+// PrepareForStatusUpdate keeps old's spec and labels, as Kubernetes'
+// workload status strategies do: a status writer may still change
+// annotations (the deployment controller records the revision there).
 func (Strategy) PrepareForStatusUpdate(obj, old runtime.Object) {
-	v := reflect.ValueOf(obj).Elem()
-	status := reflect.New(v.FieldByName("Status").Type()).Elem()
-	status.Set(v.FieldByName("Status"))
-	v.Set(reflect.ValueOf(old.DeepCopyObject()).Elem())
-	v.FieldByName("Status").Set(status)
+	v, o := reflect.ValueOf(obj).Elem(), reflect.ValueOf(old.DeepCopyObject()).Elem()
+	v.FieldByName("Spec").Set(o.FieldByName("Spec"))
+	rest.Meta(obj).Labels = rest.Meta(old).DeepCopy().Labels
 }
 
 // ValidateStatusUpdate checks metadata and the new status.

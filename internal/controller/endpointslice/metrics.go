@@ -1,0 +1,26 @@
+package endpointslice
+
+import (
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/skiff-sh/skiff/internal/controller/worker"
+)
+
+type metrics struct {
+	sync   *worker.SyncMetrics
+	writes *prometheus.CounterVec
+}
+
+// newMetrics registers skiff_endpointslice_syncs_total,
+// …_sync_duration_seconds and …_changes_total{operation}.
+func newMetrics(reg prometheus.Registerer) (*metrics, error) {
+	s, err := worker.NewSyncMetrics(reg, "endpointslice")
+	if err != nil {
+		return nil, err
+	}
+	m := &metrics{sync: s, writes: prometheus.NewCounterVec(prometheus.CounterOpts{
+		Namespace: "skiff", Subsystem: "endpointslice", Name: "changes_total",
+		Help: "EndpointSlices written, by operation (create, update, delete).",
+	}, []string{"operation"})}
+	return m, worker.Register(reg, m.writes)
+}
