@@ -10,8 +10,11 @@ import (
 )
 
 func runBench(ctx context.Context, args []string) error {
+	if len(args) > 0 && args[0] == "scheduler" {
+		return runBenchScheduler(ctx, args[1:])
+	}
 	if len(args) == 0 || args[0] != "api" {
-		return fmt.Errorf("usage: skiff bench api [flags]")
+		return fmt.Errorf("usage: skiff bench api|scheduler [flags]")
 	}
 	opts := bench.DefaultAPIOptions()
 	var out string

@@ -17,7 +17,9 @@ const usage = `skiff: a Kubernetes-compatible container orchestrator in one bina
 Usage:
   skiff server [flags]   run a control plane (embedded etcd by default)
   skiff controller-manager --kubeconfig F   run the controllers on their own
+  skiff scheduler --kubeconfig F            run the scheduler on its own
   skiff bench api        measure API throughput, latency and footprint
+  skiff bench scheduler  measure scheduling throughput and latency at scale
   skiff version          print the version
 
 Run 'skiff COMMAND -h' for a command's flags.
@@ -34,6 +36,8 @@ func main() {
 	switch os.Args[1] {
 	case "server":
 		err = runServer(ctx, os.Args[2:])
+	case "scheduler":
+		err = runScheduler(ctx, os.Args[2:])
 	case "controller-manager":
 		err = runControllerManager(ctx, os.Args[2:])
 	case "bench":

@@ -49,7 +49,9 @@ func runServer(ctx context.Context, args []string) error {
 	fs.DurationVar(&cfg.CompactionInterval, "etcd-compaction-interval", 5*time.Minute, "how often etcd history older than this is compacted")
 	fs.IntVar(&cfg.WatchCacheSize, "watch-cache-size", 1000, "recent events kept per resource for watches")
 	fs.StringVar(&logLevel, "log-level", "info", "debug, info, warn or error")
+	fs.BoolVar(&cfg.DisableScheduler, "disable-scheduler", false, "do not run the scheduler in this process")
 	fs.BoolVar(&cfg.DisableControllerManager, "disable-controller-manager", false, "do not run the controllers in this process")
+	fs.BoolVar(&cfg.EnableAgent, "enable-agent", false, "also run a node agent (containerd + kubelet) for this machine; needs root (see skiff check)")
 	fs.IntVar(&cfg.HollowNodes, "hollow-nodes", 0, "run this many simulated nodes beside the control plane (no containers; for demos and tests)")
 	var controllers stringList
 	fs.Var(&controllers, "controllers", `controllers to run: "*" for all, "name" to enable, "-name" to disable (repeatable or comma-separated)`)

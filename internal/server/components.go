@@ -12,6 +12,7 @@ import (
 	"github.com/skiff-sh/skiff/internal/controller/manager"
 	"github.com/skiff-sh/skiff/internal/hollow"
 	"github.com/skiff-sh/skiff/internal/leader"
+	"github.com/skiff-sh/skiff/internal/scheduler"
 )
 
 // loopbackConfig is how the server's own components reach the API: the
@@ -26,7 +27,8 @@ func (s *Server) loopbackConfig() *rest.Config {
 }
 
 // components returns what runs beside the API once it is ready: the
-// leader-elected controller manager and the hollow nodes, if asked for.
+// leader-elected controller manager and scheduler, and the hollow nodes
+// if asked for.
 func (s *Server) components(reg prometheus.Registerer) ([]func(context.Context) error, error) {
 	cfg := s.loopbackConfig()
 	client, err := kubernetes.NewForConfig(cfg)
@@ -42,6 +44,19 @@ func (s *Server) components(reg prometheus.Registerer) ([]func(context.Context) 
 		}
 		out = append(out, func(ctx context.Context) error {
 			return leader.Run(ctx, client, "kube-controller-manager", identity, m.Run)
+		})
+	}
+	if !s.cfg.DisableScheduler {
+		log := s.log.With("component", "scheduler")
+		out = append(out, func(ctx context.Context) error {
+			// A scheduler runs once: each term of leadership gets a new one.
+			return leader.Run(ctx, client, "kube-scheduler", identity, func(ctx context.Context) error {
+				sched, err := scheduler.New(scheduler.Config{Client: client, Metrics: reg, Log: log})
+				if err != nil {
+					return err
+				}
+				return sched.Run(ctx)
+			})
 		})
 	}
 	if s.cfg.HollowNodes > 0 {

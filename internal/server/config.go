@@ -57,6 +57,8 @@ type Config struct {
 	EndpointReconcileInterval time.Duration
 	// DisableControllerManager leaves the controllers to another process.
 	DisableControllerManager bool
+	// DisableScheduler leaves scheduling to another process.
+	DisableScheduler bool
 	// Controllers selects controllers ("*", "name", "-name"); empty is all.
 	Controllers []string
 	// ControllerOptions are the controller manager's settings; zero

@@ -30,11 +30,11 @@ type Cluster struct {
 type Option func(*server.Config)
 
 // Start runs a control plane in t.TempDir() and stops it when the test
-// ends. It runs the API server alone: tests start the controllers they
-// need with RunControllers, or enable the manager with an Option.
+// ends. It runs the API server alone: tests start the controllers and the
+// scheduler they need, or enable them with an Option.
 func Start(t testing.TB, opts ...Option) *Cluster {
 	t.Helper()
-	cfg := server.Config{DataDir: t.TempDir(), DisableControllerManager: true}
+	cfg := server.Config{DataDir: t.TempDir(), DisableControllerManager: true, DisableScheduler: true}
 	for _, o := range opts {
 		o(&cfg)
 	}
