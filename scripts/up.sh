@@ -10,6 +10,8 @@ LOG=${SKIFF_LOG:-/var/log/skiff.log}
 bash scripts/install-deps.sh
 echo "==> building skiff"
 go build -o /usr/local/bin/skiff ./cmd/skiff
+# The agent packs this static program into its pause image (docs/agent.md).
+CGO_ENABLED=0 go build -ldflags="-s -w" -o /usr/local/bin/skiff-pause ./cmd/pause
 
 if [ -f "$DATA_DIR/skiff.pid" ] && kill -0 "$(cat "$DATA_DIR/skiff.pid")" 2>/dev/null; then
   echo "==> skiff server already running (pid $(cat "$DATA_DIR/skiff.pid"))"

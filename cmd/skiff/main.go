@@ -18,6 +18,9 @@ Usage:
   skiff server [flags]   run a control plane (embedded etcd by default)
   skiff controller-manager --kubeconfig F   run the controllers on their own
   skiff scheduler --kubeconfig F            run the scheduler on its own
+  skiff agent --server URL --token-file F   run a node (containerd + kubelet)
+  skiff images pause-tar OUT | import FILE.tar...   images without a registry
+  skiff check            preflight: can this machine run a node?
   skiff bench api        measure API throughput, latency and footprint
   skiff bench scheduler  measure scheduling throughput and latency at scale
   skiff version          print the version
@@ -36,6 +39,12 @@ func main() {
 	switch os.Args[1] {
 	case "server":
 		err = runServer(ctx, os.Args[2:])
+	case "agent":
+		err = runAgent(ctx, os.Args[2:])
+	case "images":
+		err = runImages(ctx, os.Args[2:])
+	case "check":
+		err = runCheck(ctx, os.Args[2:])
 	case "scheduler":
 		err = runScheduler(ctx, os.Args[2:])
 	case "controller-manager":

@@ -1,0 +1,194 @@
+// Package agent composes a skiff node: the pod network's CNI config, a
+// containerd of its own, the images it needs without a registry, and the
+// kubelet.
+package agent
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+
+	"github.com/skiff-sh/skiff/internal/agent/cni"
+	"github.com/skiff-sh/skiff/internal/agent/containerd"
+	"github.com/skiff-sh/skiff/internal/cri"
+	"github.com/skiff-sh/skiff/internal/images"
+	"github.com/skiff-sh/skiff/internal/kubelet"
+)
+
+// startTimeout bounds containerd's start and its CRI becoming ready.
+const startTimeout = 60 * time.Second
+
+// Config is one node's agent; zero values take the documented defaults.
+type Config struct {
+	// REST reaches the API server. Required.
+	REST *rest.Config
+	// NodeName defaults to the host name.
+	NodeName string
+	// DataDir holds containerd, CNI config and leases, and images/.
+	// Default /var/lib/skiff.
+	DataDir string
+	// NodeIP is the node's InternalIP. Default: first non-loopback IPv4.
+	NodeIP string
+	// PodCIDR overrides the node's spec.podCIDR (else cni.DefaultPodCIDR
+	// while it has none).
+	PodCIDR string
+	// NetworkName and Bridge name the CNI network and its bridge.
+	// Defaults "skiff" and "skiff0".
+	NetworkName, Bridge string
+	// LogRoot and CgroupRoot: see kubelet.Config.
+	LogRoot, CgroupRoot string
+	// PauseBinary is the static pause program packed into images/pause.tar
+	// when that file is missing. Default: skiff-pause beside the running
+	// executable, else on PATH.
+	PauseBinary string
+	// ContainerdBinary defaults to "containerd" on PATH.
+	ContainerdBinary string
+	Log              *slog.Logger
+}
+
+// Agent runs one node. New starts nothing; Run starts containerd and the
+// kubelet, blocks until ctx ends or either fails, and returns nil on
+// cancellation once containerd has exited. Containers survive the agent.
+type Agent struct {
+	cfg Config
+	log *slog.Logger
+}
+
+// New checks cfg and fills its defaults.
+func New(cfg Config) (*Agent, error) {
+	if cfg.REST == nil {
+		return nil, errors.New("agent: REST config is required")
+	}
+	if cfg.NodeName == "" {
+		h, err := os.Hostname()
+		if err != nil {
+			return nil, fmt.Errorf("node name: %w", err)
+		}
+		cfg.NodeName = h
+	}
+	if cfg.DataDir == "" {
+		cfg.DataDir = "/var/lib/skiff"
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.Default()
+	}
+	if cfg.PauseBinary == "" {
+		cfg.PauseBinary = images.FindPause()
+	}
+	return &Agent{cfg: cfg, log: cfg.Log.With("node", cfg.NodeName)}, nil
+}
+
+// Socket is the node's CRI socket.
+func (a *Agent) Socket() string { return a.containerdConfig().Socket() }
+
+// ImagesDir is where tarballs imported at every start live.
+func (a *Agent) ImagesDir() string { return filepath.Join(a.cfg.DataDir, "images") }
+
+func (a *Agent) containerdConfig() containerd.Config {
+	return containerd.Config{
+		Dir: filepath.Join(a.cfg.DataDir, "containerd"), SandboxImage: images.Pause,
+		CNIConfDir: filepath.Join(a.cfg.DataDir, "cni", "net.d"), Binary: a.cfg.ContainerdBinary,
+	}
+}
+
+// Run implements the contract in the type's comment.
+func (a *Agent) Run(ctx context.Context) error {
+	client, err := kubernetes.NewForConfig(a.cfg.REST)
+	if err != nil {
+		return err
+	}
+	if err := a.writeNetwork(ctx, client); err != nil {
+		return err
+	}
+	if err := a.ensurePauseImage(); err != nil {
+		return err
+	}
+	proc, err := containerd.New(a.containerdConfig(), a.log.With("component", "containerd"))
+	if err != nil {
+		return err
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return proc.Run(gctx) })
+	g.Go(func() error {
+		err := a.runKubelet(gctx, proc, client)
+		if err != nil {
+			return err
+		}
+		if ctx.Err() == nil {
+			return errors.New("kubelet stopped")
+		}
+		return nil
+	})
+	return g.Wait()
+}
+
+// writeNetwork writes the CNI conflist for the node's pod CIDR; it must
+// exist before containerd starts.
+func (a *Agent) writeNetwork(ctx context.Context, client kubernetes.Interface) error {
+	cidr := a.cfg.PodCIDR
+	if cidr == "" {
+		if n, err := client.CoreV1().Nodes().Get(ctx, a.cfg.NodeName, metav1.GetOptions{}); err == nil {
+			cidr = n.Spec.PodCIDR
+		}
+	}
+	net := cni.Network{Name: a.cfg.NetworkName, Bridge: a.cfg.Bridge, PodCIDR: cidr, IPAMDir: filepath.Join(a.cfg.DataDir, "cni", "ipam")}
+	a.log.Info("pod network", "podCIDR", cidr, "default", cni.DefaultPodCIDR)
+	return net.Write(a.containerdConfig().CNIConfDir)
+}
+
+// ensurePauseImage writes images/pause.tar from the pause binary when it
+// is missing.
+func (a *Agent) ensurePauseImage() error {
+	out := filepath.Join(a.ImagesDir(), "pause.tar")
+	if _, err := os.Stat(out); err == nil {
+		return nil
+	}
+	if a.cfg.PauseBinary == "" {
+		return fmt.Errorf("no pause image: %s is missing and no skiff-pause binary was found; build one with `CGO_ENABLED=0 go build -o /usr/local/bin/skiff-pause ./cmd/pause` or run `skiff images pause-tar`", out)
+	}
+	return images.WritePauseTar(a.cfg.PauseBinary, out)
+}
+
+// runKubelet waits for containerd, imports the images, and runs the
+// kubelet until ctx ends.
+func (a *Agent) runKubelet(ctx context.Context, proc *containerd.Process, client kubernetes.Interface) error {
+	if err := proc.WaitReady(ctx, startTimeout); err != nil {
+		return err
+	}
+	tars, err := images.TarsIn(a.ImagesDir())
+	if err != nil {
+		return err
+	}
+	start := time.Now()
+	if err := images.Import(ctx, proc.Socket(), tars...); err != nil {
+		return err
+	}
+	a.log.Info("images imported", "count", len(tars), "took", time.Since(start).Round(time.Millisecond))
+	rt, err := cri.Dial(ctx, proc.Socket())
+	if err != nil {
+		return err
+	}
+	defer rt.Close()
+	wctx, cancel := context.WithTimeout(ctx, startTimeout)
+	defer cancel()
+	if err := rt.WaitReady(wctx); err != nil {
+		return err
+	}
+	k, err := kubelet.New(kubelet.Config{
+		NodeName: a.cfg.NodeName, Client: client, Runtime: rt, NodeIP: a.cfg.NodeIP, DataDir: a.cfg.DataDir,
+		LogRoot: a.cfg.LogRoot, CgroupRoot: a.cfg.CgroupRoot, Log: a.log.With("component", "kubelet"),
+	})
+	if err != nil {
+		return err
+	}
+	return k.Run(ctx)
+}

@@ -1,0 +1,215 @@
+package kubelet
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
+)
+
+// sandboxConfig is the CRI sandbox for a pod: hostname, DNS, host ports,
+// cgroup parent, log directory and namespaces.
+func (k *Kubelet) sandboxConfig(pod *corev1.Pod, attempt uint32) (*runtimeapi.PodSandboxConfig, error) {
+	dns, err := k.dnsConfig()
+	if err != nil {
+		return nil, err
+	}
+	hostname := pod.Spec.Hostname
+	if hostname == "" {
+		hostname = pod.Name
+	}
+	if len(hostname) > 63 {
+		hostname = strings.TrimRight(hostname[:63], "-.")
+	}
+	if pod.Spec.HostNetwork {
+		hostname = "" // containerd requires it empty for host-network sandboxes
+	}
+	labels := map[string]string{labelPodUID: string(pod.UID), labelPodName: pod.Name, labelPodNamespace: pod.Namespace}
+	for k, v := range pod.Labels {
+		labels[k] = v
+	}
+	return &runtimeapi.PodSandboxConfig{
+		Metadata:     &runtimeapi.PodSandboxMetadata{Name: pod.Name, Uid: string(pod.UID), Namespace: pod.Namespace, Attempt: attempt},
+		Hostname:     hostname,
+		LogDirectory: k.podLogDir(pod.Namespace, pod.Name, pod.UID),
+		DnsConfig:    dns,
+		PortMappings: portMappings(pod),
+		Labels:       labels,
+		Annotations:  pod.Annotations,
+		Linux: &runtimeapi.LinuxPodSandboxConfig{
+			CgroupParent: k.podCgroup(pod.UID),
+			SecurityContext: &runtimeapi.LinuxSandboxSecurityContext{
+				NamespaceOptions: namespaceOptions(pod),
+			},
+		},
+	}, nil
+}
+
+func namespaceOptions(pod *corev1.Pod) *runtimeapi.NamespaceOption {
+	ns := &runtimeapi.NamespaceOption{Network: runtimeapi.NamespaceMode_POD, Pid: runtimeapi.NamespaceMode_CONTAINER, Ipc: runtimeapi.NamespaceMode_POD}
+	if pod.Spec.HostNetwork {
+		ns.Network = runtimeapi.NamespaceMode_NODE
+	}
+	if pod.Spec.HostPID {
+		ns.Pid = runtimeapi.NamespaceMode_NODE
+	} else if pod.Spec.ShareProcessNamespace != nil && *pod.Spec.ShareProcessNamespace {
+		ns.Pid = runtimeapi.NamespaceMode_POD
+	}
+	if pod.Spec.HostIPC {
+		ns.Ipc = runtimeapi.NamespaceMode_NODE
+	}
+	return ns
+}
+
+func portMappings(pod *corev1.Pod) []*runtimeapi.PortMapping {
+	var out []*runtimeapi.PortMapping
+	for _, c := range pod.Spec.Containers {
+		for _, p := range c.Ports {
+			if p.HostPort == 0 {
+				continue
+			}
+			proto := runtimeapi.Protocol_TCP
+			switch p.Protocol {
+			case corev1.ProtocolUDP:
+				proto = runtimeapi.Protocol_UDP
+			case corev1.ProtocolSCTP:
+				proto = runtimeapi.Protocol_SCTP
+			}
+			out = append(out, &runtimeapi.PortMapping{Protocol: proto, ContainerPort: p.ContainerPort, HostPort: p.HostPort, HostIp: p.HostIP})
+		}
+	}
+	return out
+}
+
+// dnsConfig gives pods the host's resolvers for now; cluster DNS comes
+// with skiff's DNS component.
+func (k *Kubelet) dnsConfig() (*runtimeapi.DNSConfig, error) {
+	f, err := os.Open(k.cfg.ResolvConf)
+	if err != nil {
+		return nil, fmt.Errorf("resolv.conf: %w", err)
+	}
+	defer f.Close()
+	dns := &runtimeapi.DNSConfig{}
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		fs := strings.Fields(sc.Text())
+		if len(fs) < 2 {
+			continue
+		}
+		switch fs[0] {
+		case "nameserver":
+			dns.Servers = append(dns.Servers, fs[1])
+		case "search":
+			dns.Searches = fs[1:]
+		case "options":
+			dns.Options = fs[1:]
+		}
+	}
+	return dns, sc.Err()
+}
+
+// containerConfig is the CRI container for one instance (attempt) of c.
+func (k *Kubelet) containerConfig(pod *corev1.Pod, c corev1.Container, attempt uint32, image string) *runtimeapi.ContainerConfig {
+	return &runtimeapi.ContainerConfig{
+		Metadata:   &runtimeapi.ContainerMetadata{Name: c.Name, Attempt: attempt},
+		Image:      &runtimeapi.ImageSpec{Image: image, UserSpecifiedImage: c.Image},
+		Command:    c.Command,
+		Args:       c.Args,
+		WorkingDir: c.WorkingDir,
+		Envs:       k.envs(pod, c),
+		Labels:     map[string]string{labelPodUID: string(pod.UID), labelPodName: pod.Name, labelPodNamespace: pod.Namespace, labelContainer: c.Name},
+		LogPath:    fmt.Sprintf("%s/%d.log", c.Name, attempt),
+		Stdin:      c.Stdin,
+		StdinOnce:  c.StdinOnce,
+		Tty:        c.TTY,
+		Linux: &runtimeapi.LinuxContainerConfig{
+			Resources:       linuxResources(c.Resources),
+			SecurityContext: securityContext(pod, c),
+		},
+	}
+}
+
+// linuxResources maps requests and limits as the Kubernetes kubelet does:
+// cpu request → shares, cpu limit → CFS quota per 100 ms, memory limit →
+// the memory cgroup limit.
+func linuxResources(r corev1.ResourceRequirements) *runtimeapi.LinuxContainerResources {
+	const period = 100000
+	out := &runtimeapi.LinuxContainerResources{CpuShares: 2}
+	if q, ok := r.Requests[corev1.ResourceCPU]; ok {
+		out.CpuShares = max(2, q.MilliValue()*1024/1000)
+	} else if q, ok := r.Limits[corev1.ResourceCPU]; ok {
+		out.CpuShares = max(2, q.MilliValue()*1024/1000) // request defaults to the limit
+	}
+	if q, ok := r.Limits[corev1.ResourceCPU]; ok {
+		out.CpuPeriod = period
+		out.CpuQuota = max(1000, q.MilliValue()*period/1000)
+	}
+	if q, ok := r.Limits[corev1.ResourceMemory]; ok {
+		out.MemoryLimitInBytes = q.Value()
+	}
+	return out
+}
+
+func securityContext(pod *corev1.Pod, c corev1.Container) *runtimeapi.LinuxContainerSecurityContext {
+	sc := &runtimeapi.LinuxContainerSecurityContext{NamespaceOptions: namespaceOptions(pod)}
+	if psc := pod.Spec.SecurityContext; psc != nil {
+		if psc.RunAsUser != nil {
+			sc.RunAsUser = &runtimeapi.Int64Value{Value: *psc.RunAsUser}
+		}
+		if psc.RunAsGroup != nil {
+			sc.RunAsGroup = &runtimeapi.Int64Value{Value: *psc.RunAsGroup}
+		}
+		sc.SupplementalGroups = psc.SupplementalGroups
+	}
+	if csc := c.SecurityContext; csc != nil {
+		if csc.RunAsUser != nil {
+			sc.RunAsUser = &runtimeapi.Int64Value{Value: *csc.RunAsUser}
+		}
+		if csc.RunAsGroup != nil {
+			sc.RunAsGroup = &runtimeapi.Int64Value{Value: *csc.RunAsGroup}
+		}
+		sc.Privileged = csc.Privileged != nil && *csc.Privileged
+		sc.ReadonlyRootfs = csc.ReadOnlyRootFilesystem != nil && *csc.ReadOnlyRootFilesystem
+	}
+	return sc
+}
+
+// envs resolves literal values and the common downward-API fields;
+// ConfigMap, Secret and resource references wait for volumes support.
+func (k *Kubelet) envs(pod *corev1.Pod, c corev1.Container) []*runtimeapi.KeyValue {
+	var out []*runtimeapi.KeyValue
+	for _, e := range c.Env {
+		v := e.Value
+		if e.ValueFrom != nil {
+			if e.ValueFrom.FieldRef == nil {
+				continue
+			}
+			v = k.fieldValue(pod, e.ValueFrom.FieldRef.FieldPath)
+		}
+		out = append(out, &runtimeapi.KeyValue{Key: e.Name, Value: []byte(v)})
+	}
+	return out
+}
+
+func (k *Kubelet) fieldValue(pod *corev1.Pod, path string) string {
+	switch path {
+	case "metadata.name":
+		return pod.Name
+	case "metadata.namespace":
+		return pod.Namespace
+	case "metadata.uid":
+		return string(pod.UID)
+	case "spec.nodeName":
+		return pod.Spec.NodeName
+	case "spec.serviceAccountName":
+		return pod.Spec.ServiceAccountName
+	case "status.hostIP":
+		return k.cfg.NodeIP
+	case "status.podIP":
+		return pod.Status.PodIP
+	}
+	return ""
+}

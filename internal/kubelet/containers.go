@@ -1,0 +1,143 @@
+package kubelet
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
+)
+
+// syncContainers runs init containers one at a time, in order, and then
+// every app container; it restarts finished ones as restartPolicy says,
+// with back-off. It returns when to look again for a back-off to end
+// (0: none pending). Failures are recorded as waiting reasons.
+func (k *Kubelet) syncContainers(ctx context.Context, w *worker, pod *corev1.Pod, sandboxID string, sbCfg *runtimeapi.PodSandboxConfig, rt *podRuntime) time.Duration {
+	byName := instancesByName(rt.containersIn(sandboxID))
+	for _, c := range pod.Spec.InitContainers {
+		inst := byName[c.Name]
+		if len(inst) == 0 {
+			k.startContainer(ctx, w, pod, c, 0, sandboxID, sbCfg)
+			return 0
+		}
+		latest := inst[0]
+		switch {
+		case latest.State != runtimeapi.ContainerState_CONTAINER_EXITED:
+			return 0 // running, or being created: wait for it
+		case latest.ExitCode == 0:
+			continue
+		case pod.Spec.RestartPolicy == corev1.RestartPolicyNever:
+			return 0 // the pod has failed
+		}
+		return k.restart(ctx, w, pod, c, inst, sandboxID, sbCfg)
+	}
+	var again time.Duration
+	for _, c := range pod.Spec.Containers {
+		inst := byName[c.Name]
+		if len(inst) == 0 {
+			k.startContainer(ctx, w, pod, c, 0, sandboxID, sbCfg)
+			continue
+		}
+		latest := inst[0]
+		if latest.State != runtimeapi.ContainerState_CONTAINER_EXITED || !shouldRestart(pod.Spec.RestartPolicy, latest.ExitCode) {
+			continue
+		}
+		if d := k.restart(ctx, w, pod, c, inst, sandboxID, sbCfg); d > 0 && (again == 0 || d < again) {
+			again = d
+		}
+	}
+	return again
+}
+
+func shouldRestart(policy corev1.RestartPolicy, exitCode int32) bool {
+	switch policy {
+	case corev1.RestartPolicyNever:
+		return false
+	case corev1.RestartPolicyOnFailure:
+		return exitCode != 0
+	}
+	return true
+}
+
+// restart starts the next instance of a finished container once its
+// back-off has passed, and removes instances older than the previous
+// one. It returns the back-off time left, if any.
+func (k *Kubelet) restart(ctx context.Context, w *worker, pod *corev1.Pod, c corev1.Container, inst []*runtimeapi.ContainerStatus, sandboxID string, sbCfg *runtimeapi.PodSandboxConfig) time.Duration {
+	latest := inst[0]
+	key := string(pod.UID) + "/" + c.Name
+	if left := k.backoff.wait(key, time.Unix(0, latest.FinishedAt)); left > 0 {
+		w.waiting[c.Name] = waiting{reason: "CrashLoopBackOff",
+			message: fmt.Sprintf("back-off %s restarting failed container=%s pod=%s_%s(%s)", left.Round(time.Second), c.Name, pod.Name, pod.Namespace, pod.UID)}
+		return left
+	}
+	for _, old := range inst[1:] {
+		if _, err := k.cfg.Runtime.RemoveContainer(ctx, &runtimeapi.RemoveContainerRequest{ContainerId: old.Id}); err != nil {
+			k.log.Warn("remove old container", "pod", w.ref, "container", c.Name, "err", err)
+		}
+	}
+	k.startContainer(ctx, w, pod, c, latest.GetMetadata().GetAttempt()+1, sandboxID, sbCfg)
+	return 0
+}
+
+// startContainer makes the image present, then creates and starts one
+// instance; a failure becomes the container's waiting reason.
+func (k *Kubelet) startContainer(ctx context.Context, w *worker, pod *corev1.Pod, c corev1.Container, attempt uint32, sandboxID string, sbCfg *runtimeapi.PodSandboxConfig) {
+	fail := func(reason string, err error) {
+		w.waiting[c.Name] = waiting{reason: reason, message: err.Error()}
+		k.log.Warn("start container", "pod", w.ref, "container", c.Name, "reason", reason, "err", err)
+	}
+	image, err := k.ensureImage(ctx, c)
+	if err != nil {
+		fail(imageReason(err), err)
+		return
+	}
+	cfg := k.containerConfig(pod, c, attempt, image)
+	if err := os.MkdirAll(filepath.Join(sbCfg.LogDirectory, c.Name), 0o755); err != nil {
+		fail("CreateContainerError", err)
+		return
+	}
+	resp, err := k.cfg.Runtime.CreateContainer(ctx, &runtimeapi.CreateContainerRequest{PodSandboxId: sandboxID, Config: cfg, SandboxConfig: sbCfg})
+	if err != nil {
+		fail("CreateContainerError", err)
+		return
+	}
+	if _, err := k.cfg.Runtime.StartContainer(ctx, &runtimeapi.StartContainerRequest{ContainerId: resp.ContainerId}); err != nil {
+		fail("RunContainerError", err)
+		return
+	}
+	delete(w.waiting, c.Name)
+}
+
+// errImageNeverPull is returned for a missing image whose policy is Never.
+var errImageNeverPull = errors.New("image is not present and imagePullPolicy is Never")
+
+// ensureImage applies the container's imagePullPolicy and returns the
+// image reference to create the container from.
+func (k *Kubelet) ensureImage(ctx context.Context, c corev1.Container) (string, error) {
+	switch c.ImagePullPolicy {
+	case corev1.PullNever:
+		ok, err := k.cfg.Runtime.ImagePresent(ctx, c.Image)
+		if err == nil && !ok {
+			err = errImageNeverPull
+		}
+		return c.Image, err
+	case corev1.PullAlways:
+		resp, err := k.cfg.Runtime.PullImage(ctx, &runtimeapi.PullImageRequest{Image: &runtimeapi.ImageSpec{Image: c.Image}})
+		if err != nil {
+			return "", fmt.Errorf("pull %s: %w", c.Image, err)
+		}
+		return resp.ImageRef, nil
+	}
+	return k.cfg.Runtime.EnsureImage(ctx, c.Image)
+}
+
+func imageReason(err error) string {
+	if errors.Is(err, errImageNeverPull) {
+		return "ErrImageNeverPull"
+	}
+	return "ErrImagePull"
+}

@@ -1,0 +1,159 @@
+// Package kubelet is skiff's node agent core: it registers the node,
+// renews its Lease, and runs the pods bound to it through a CRI runtime,
+// reporting their status. Phase 1: no volumes, probes, exec/logs
+// streaming or eviction yet (see docs/agent.md).
+package kubelet
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/fields"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/informers"
+	"k8s.io/client-go/kubernetes"
+	corelisters "k8s.io/client-go/listers/core/v1"
+	"k8s.io/client-go/tools/cache"
+
+	"github.com/skiff-sh/skiff/internal/cri"
+)
+
+// Config is what a Kubelet needs; zero values take the documented
+// defaults.
+type Config struct {
+	// NodeName is the Node this kubelet registers and serves. Required.
+	NodeName string
+	// Client talks to the API server. Required.
+	Client kubernetes.Interface
+	// Runtime is the CRI endpoint. Required.
+	Runtime *cri.Client
+	// NodeIP is the node's InternalIP. Default: first non-loopback IPv4.
+	NodeIP string
+	// Labels are extra node labels.
+	Labels map[string]string
+	// LogRoot holds pod log directories. Default /var/log/pods.
+	LogRoot string
+	// CgroupRoot is the cgroupfs parent of every pod's cgroup. Default
+	// "/skiff/<NodeName>".
+	CgroupRoot string
+	// DataDir is the filesystem whose size is the node's
+	// ephemeral-storage capacity and whose free space decides
+	// DiskPressure. Required.
+	DataDir string
+	// ResolvConf gives pods their DNS servers. Default /etc/resolv.conf.
+	ResolvConf string
+	// RelistPeriod is how often the runtime is listed to notice container
+	// changes. Default 1s.
+	RelistPeriod time.Duration
+	// LeasePeriod is how often the node Lease is renewed. Default 10s.
+	LeasePeriod time.Duration
+	// StatusPeriod is how often node status is reported. Default 1m.
+	StatusPeriod time.Duration
+	Log          *slog.Logger
+	// Now is the clock. Default time.Now.
+	Now func() time.Time
+}
+
+func (c *Config) setDefaults() error {
+	if c.NodeName == "" || c.Client == nil || c.Runtime == nil || c.DataDir == "" {
+		return fmt.Errorf("kubelet: NodeName, Client, Runtime and DataDir are required")
+	}
+	def := func(s *string, v string) {
+		if *s == "" {
+			*s = v
+		}
+	}
+	def(&c.NodeIP, firstHostIPv4())
+	def(&c.LogRoot, "/var/log/pods")
+	def(&c.CgroupRoot, "/skiff/"+c.NodeName)
+	def(&c.ResolvConf, "/etc/resolv.conf")
+	dur := func(d *time.Duration, v time.Duration) {
+		if *d == 0 {
+			*d = v
+		}
+	}
+	dur(&c.RelistPeriod, time.Second)
+	dur(&c.LeasePeriod, 10*time.Second)
+	dur(&c.StatusPeriod, time.Minute)
+	if c.Log == nil {
+		c.Log = slog.Default()
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	return nil
+}
+
+// Kubelet runs one node's pods. New validates its config and starts
+// nothing; Run blocks until ctx ends and returns nil then, having waited
+// for every pod worker. Pods keep running when the kubelet stops.
+type Kubelet struct {
+	cfg     Config
+	log     *slog.Logger
+	pods    corelisters.PodLister
+	backoff *backoff
+
+	mu      sync.Mutex
+	workers map[types.UID]*worker
+	wg      sync.WaitGroup
+	// runtimeVersion is "containerd://1.6.20", set by register.
+	runtimeVersion string
+}
+
+// New returns a kubelet for cfg.
+func New(cfg Config) (*Kubelet, error) {
+	if err := cfg.setDefaults(); err != nil {
+		return nil, err
+	}
+	return &Kubelet{cfg: cfg, log: cfg.Log, backoff: newBackoff(cfg.Now), workers: map[types.UID]*worker{}}, nil
+}
+
+// Run registers the node, then watches its pods and the runtime.
+func (k *Kubelet) Run(ctx context.Context) error {
+	if err := k.register(ctx); err != nil {
+		if ctx.Err() != nil {
+			return nil
+		}
+		return err
+	}
+	factory := informers.NewSharedInformerFactoryWithOptions(k.cfg.Client, 0, informers.WithTweakListOptions(func(o *metav1.ListOptions) {
+		o.FieldSelector = fields.OneTermEqualSelector("spec.nodeName", k.cfg.NodeName).String()
+	}))
+	inf := factory.Core().V1().Pods()
+	k.pods = inf.Lister()
+	if _, err := inf.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
+		AddFunc:    func(obj any) { k.enqueueObj(ctx, obj) },
+		UpdateFunc: func(_, obj any) { k.enqueueObj(ctx, obj) },
+		DeleteFunc: func(obj any) { k.enqueueObj(ctx, obj) },
+	}); err != nil {
+		return err
+	}
+	factory.Start(ctx.Done())
+	defer factory.Shutdown()
+	if !cache.WaitForCacheSync(ctx.Done(), inf.Informer().HasSynced) {
+		return nil
+	}
+	k.log.Info("kubelet running", "node", k.cfg.NodeName, "runtime", k.runtimeVersion)
+	var wg sync.WaitGroup
+	wg.Go(func() { k.leaseLoop(ctx) })
+	wg.Go(func() { k.statusLoop(ctx) })
+	wg.Go(func() { k.relistLoop(ctx) })
+	wg.Wait()
+	k.wg.Wait()
+	return nil
+}
+
+// enqueueObj wakes the worker of an informer's pod.
+func (k *Kubelet) enqueueObj(ctx context.Context, obj any) {
+	if d, ok := obj.(cache.DeletedFinalStateUnknown); ok {
+		obj = d.Obj
+	}
+	if pod, ok := obj.(*corev1.Pod); ok {
+		k.enqueue(ctx, podRef{uid: pod.UID, namespace: pod.Namespace, name: pod.Name})
+	}
+}

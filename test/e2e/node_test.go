@@ -1,0 +1,298 @@
+package e2e
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
+
+	"github.com/skiff-sh/skiff/internal/agent"
+	"github.com/skiff-sh/skiff/internal/cri"
+	"github.com/skiff-sh/skiff/internal/images"
+	"github.com/skiff-sh/skiff/internal/testcluster"
+)
+
+// busyboxImage is the test image: busybox-static and a few applets. Tests
+// never pull.
+const busyboxImage = "skiff.local/busybox:e2e"
+
+// The e2e node's own network names and range, unlike any real node's.
+const (
+	e2eBridge  = "skiffe2e0"
+	e2ePodCIDR = "10.244.250.0/24"
+)
+
+// node is a running agent on a real containerd, for one test.
+type node struct {
+	name    string
+	dataDir string
+	agent   *agent.Agent
+	runtime *cri.Client
+}
+
+// requireNode skips unless the machine can run real containers.
+func requireNode(t *testing.T) {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skip("e2e: needs root (containerd, cgroups, CNI); run as root after scripts/install-deps.sh")
+	}
+	for _, bin := range []string{"containerd", "ctr", "runc"} {
+		if _, err := exec.LookPath(bin); err != nil {
+			t.Skipf("e2e: %s not on PATH; run scripts/install-deps.sh", bin)
+		}
+	}
+	for _, f := range []string{"/usr/lib/cni/bridge", "/usr/lib/cni/host-local", "/usr/lib/cni/portmap", "/bin/busybox"} {
+		if _, err := os.Stat(f); err != nil {
+			t.Skipf("e2e: %s missing; run scripts/install-deps.sh", f)
+		}
+	}
+}
+
+// startNode runs an agent for node name against the cluster, with its
+// own containerd in a temporary data dir, and removes every trace of it
+// when the test ends.
+func startNode(t *testing.T, c *testcluster.Cluster, name string) *node {
+	t.Helper()
+	dataDir := t.TempDir()
+	pause := buildPause(t)
+	writeBusyboxImage(t, filepath.Join(dataDir, "images", "busybox.tar"))
+	cgroupRoot := "/skiff-e2e/" + filepath.Base(filepath.Dir(dataDir))
+	a, err := agent.New(agent.Config{
+		REST: c.Config, NodeName: name, DataDir: dataDir, PodCIDR: e2ePodCIDR,
+		NetworkName: "skiff-e2e", Bridge: e2eBridge, LogRoot: filepath.Join(dataDir, "pods"),
+		CgroupRoot: cgroupRoot, PauseBinary: pause,
+		Log: slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelInfo})),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- a.Run(ctx) }()
+	n := &node{name: name, dataDir: dataDir, agent: a}
+	t.Cleanup(func() {
+		n.deleteAllPods(t, c)
+		n.removeAllPods(t)
+		if n.runtime != nil {
+			n.runtime.Close()
+		}
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("agent: %v", err)
+			}
+		case <-time.After(30 * time.Second):
+			t.Error("agent did not stop within 30s")
+		}
+		unmountUnder(t, dataDir)
+		removeCgroups(cgroupRoot)
+		_ = exec.Command("ip", "link", "del", e2eBridge).Run()
+		if t.Failed() {
+			dumpFile(t, filepath.Join(dataDir, "containerd", "containerd.log"))
+		}
+	})
+	waitFor(t, 90*time.Second, "node Ready", func() (bool, error) {
+		select {
+		case err := <-done:
+			return false, fmt.Errorf("agent stopped: %v", err)
+		default:
+		}
+		nd, err := c.Client.CoreV1().Nodes().Get(context.Background(), name, metav1.GetOptions{})
+		if err != nil {
+			return false, nil
+		}
+		for _, cond := range nd.Status.Conditions {
+			if cond.Type == corev1.NodeReady {
+				return cond.Status == corev1.ConditionTrue, nil
+			}
+		}
+		return false, nil
+	})
+	rt, err := cri.Dial(context.Background(), a.Socket())
+	if err != nil {
+		t.Fatal(err)
+	}
+	n.runtime = rt
+	return n
+}
+
+// deleteAllPods force-deletes the node's pods from the API and waits for
+// the kubelet to remove their sandboxes, so it creates no more.
+func (n *node) deleteAllPods(t *testing.T, c *testcluster.Cluster) {
+	if n.runtime == nil {
+		return
+	}
+	ctx := context.Background()
+	list, err := c.Client.CoreV1().Pods("").List(ctx, metav1.ListOptions{FieldSelector: "spec.nodeName=" + n.name})
+	if err != nil {
+		t.Logf("cleanup: list pods: %v", err)
+		return
+	}
+	zero := int64(0)
+	for _, p := range list.Items {
+		_ = c.Client.CoreV1().Pods(p.Namespace).Delete(ctx, p.Name, metav1.DeleteOptions{GracePeriodSeconds: &zero})
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		sbs, err := n.runtime.ListPodSandbox(ctx, &runtimeapi.ListPodSandboxRequest{})
+		if err != nil || len(sbs.Items) == 0 {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Log("cleanup: the kubelet left sandboxes behind; removing them")
+}
+
+// removeAllPods stops and removes every sandbox, so no container or shim
+// outlives the test.
+func (n *node) removeAllPods(t *testing.T) {
+	if n.runtime == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	sbs, err := n.runtime.ListPodSandbox(ctx, &runtimeapi.ListPodSandboxRequest{})
+	if err != nil {
+		t.Logf("cleanup: list sandboxes: %v", err)
+		return
+	}
+	for _, sb := range sbs.Items {
+		_, _ = n.runtime.StopPodSandbox(ctx, &runtimeapi.StopPodSandboxRequest{PodSandboxId: sb.Id})
+		if _, err := n.runtime.RemovePodSandbox(ctx, &runtimeapi.RemovePodSandboxRequest{PodSandboxId: sb.Id}); err != nil {
+			t.Logf("cleanup: remove sandbox %s: %v", sb.Id, err)
+		}
+	}
+}
+
+// containersOf lists the runtime's containers of a pod.
+func (n *node) containersOf(t *testing.T, uid string) []*runtimeapi.Container {
+	resp, err := n.runtime.ListContainers(context.Background(), &runtimeapi.ListContainersRequest{
+		Filter: &runtimeapi.ContainerFilter{LabelSelector: map[string]string{"io.kubernetes.pod.uid": uid}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.Containers
+}
+
+// buildPause builds cmd/pause statically, once per test binary run.
+func buildPause(t *testing.T) string {
+	t.Helper()
+	out := filepath.Join(t.TempDir(), "skiff-pause")
+	cmd := exec.Command("go", "build", "-o", out, "github.com/skiff-sh/skiff/cmd/pause")
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("build pause: %v\n%s", err, b)
+	}
+	return out
+}
+
+// writeBusyboxImage writes the test image: the host's busybox-static with
+// symlinks for the applets the tests use.
+func writeBusyboxImage(t *testing.T, out string) {
+	t.Helper()
+	bb, err := os.ReadFile("/bin/busybox")
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := []images.File{{Path: "bin/busybox", Mode: 0o755, Data: bb}}
+	for _, applet := range []string{"sh", "sleep", "httpd", "wget", "cat", "timeout"} {
+		files = append(files, images.File{Path: "bin/" + applet, Link: "busybox"})
+	}
+	files = append(files, images.File{Path: "tmp/.keep", Mode: 0o644})
+	if err := images.WriteTar(out, busyboxImage, []string{"/bin/sh"}, files); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// unmountUnder lazily unmounts whatever is still mounted below dir,
+// deepest first.
+func unmountUnder(t *testing.T, dir string) {
+	f, err := os.Open("/proc/self/mountinfo")
+	if err != nil {
+		return
+	}
+	defer f.Close()
+	var mounts []string
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		fs := strings.Fields(sc.Text())
+		if len(fs) > 4 && strings.HasPrefix(fs[4], dir+"/") {
+			mounts = append(mounts, fs[4])
+		}
+	}
+	for i := len(mounts) - 1; i >= 0; i-- {
+		if err := syscall.Unmount(mounts[i], syscall.MNT_DETACH); err != nil {
+			t.Logf("cleanup: unmount %s: %v", mounts[i], err)
+		}
+	}
+}
+
+// removeCgroups deletes the node's cgroup tree in every hierarchy,
+// deepest first, and the shared /skiff-e2e parent once it is empty.
+func removeCgroups(root string) {
+	hierarchies, _ := filepath.Glob("/sys/fs/cgroup/*")
+	for _, h := range hierarchies {
+		var dirs []string
+		_ = filepath.WalkDir(filepath.Join(h, root), func(p string, d fs.DirEntry, err error) error {
+			if err == nil && d.IsDir() {
+				dirs = append(dirs, p)
+			}
+			return nil
+		})
+		for i := len(dirs) - 1; i >= 0; i-- {
+			_ = os.Remove(dirs[i])
+		}
+		_ = os.Remove(filepath.Dir(filepath.Join(h, root)))
+	}
+}
+
+// waitFor polls cond every 100 ms until it holds, fails, or timeout.
+func waitFor(t *testing.T, timeout time.Duration, what string, cond func() (bool, error)) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		ok, err := cond()
+		if err != nil {
+			t.Fatalf("waiting for %s: %v", what, err)
+		}
+		if ok {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not within %s", what, timeout)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func dumpFile(t *testing.T, path string) {
+	f, err := os.Open(path)
+	if err != nil {
+		return
+	}
+	defer f.Close()
+	b, _ := io.ReadAll(io.LimitReader(f, 64<<10))
+	t.Logf("%s:\n%s", path, b)
+}
+
+type testWriter struct{ t *testing.T }
+
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimRight(string(p), "\n"))
+	return len(p), nil
+}
