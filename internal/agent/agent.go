@@ -183,9 +183,15 @@ func (a *Agent) runKubelet(ctx context.Context, proc *containerd.Process, client
 	if err := rt.WaitReady(wctx); err != nil {
 		return err
 	}
+	rootCA := a.cfg.REST.CAData
+	if len(rootCA) == 0 && a.cfg.REST.CAFile != "" {
+		if rootCA, err = os.ReadFile(a.cfg.REST.CAFile); err != nil {
+			return fmt.Errorf("cluster CA: %w", err)
+		}
+	}
 	k, err := kubelet.New(kubelet.Config{
 		NodeName: a.cfg.NodeName, Client: client, Runtime: rt, NodeIP: a.cfg.NodeIP, DataDir: a.cfg.DataDir,
-		LogRoot: a.cfg.LogRoot, CgroupRoot: a.cfg.CgroupRoot, Log: a.log.With("component", "kubelet"),
+		LogRoot: a.cfg.LogRoot, CgroupRoot: a.cfg.CgroupRoot, RootCA: rootCA, Log: a.log.With("component", "kubelet"),
 	})
 	if err != nil {
 		return err

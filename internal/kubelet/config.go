@@ -2,6 +2,7 @@ package kubelet
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"os"
 	"strings"
@@ -111,15 +112,38 @@ func (k *Kubelet) dnsConfig() (*runtimeapi.DNSConfig, error) {
 	return dns, sc.Err()
 }
 
-// containerConfig is the CRI container for one instance (attempt) of c.
-func (k *Kubelet) containerConfig(pod *corev1.Pod, c corev1.Container, attempt uint32, image string) *runtimeapi.ContainerConfig {
+// containerConfig is the CRI container for one instance (attempt) of c:
+// its environment resolved, $(VAR) expanded in command and args, and its
+// volume mounts.
+func (k *Kubelet) containerConfig(ctx context.Context, f podFacts, c corev1.Container, attempt uint32, image string, vols map[string]string) (*runtimeapi.ContainerConfig, error) {
+	pod := f.pod
+	env, err := resolveEnv(ctx, apiObjects{k.cfg.Client}, f, c)
+	if err != nil {
+		return nil, err
+	}
+	ms, err := mounts(pod, c, vols, env)
+	if err != nil {
+		return nil, err
+	}
+	kvs := make([]*runtimeapi.KeyValue, 0, len(env.names))
+	for _, n := range env.names {
+		kvs = append(kvs, &runtimeapi.KeyValue{Key: n, Value: []byte(env.values[n])})
+	}
+	expand := func(in []string) []string {
+		var out []string
+		for _, s := range in {
+			out = append(out, expandVars(s, env.lookup))
+		}
+		return out
+	}
 	return &runtimeapi.ContainerConfig{
 		Metadata:   &runtimeapi.ContainerMetadata{Name: c.Name, Attempt: attempt},
 		Image:      &runtimeapi.ImageSpec{Image: image, UserSpecifiedImage: c.Image},
-		Command:    c.Command,
-		Args:       c.Args,
+		Command:    expand(c.Command),
+		Args:       expand(c.Args),
 		WorkingDir: c.WorkingDir,
-		Envs:       k.envs(pod, c),
+		Envs:       kvs,
+		Mounts:     ms,
 		Labels:     map[string]string{labelPodUID: string(pod.UID), labelPodName: pod.Name, labelPodNamespace: pod.Namespace, labelContainer: c.Name},
 		LogPath:    fmt.Sprintf("%s/%d.log", c.Name, attempt),
 		Stdin:      c.Stdin,
@@ -129,7 +153,7 @@ func (k *Kubelet) containerConfig(pod *corev1.Pod, c corev1.Container, attempt u
 			Resources:       linuxResources(c.Resources),
 			SecurityContext: securityContext(pod, c),
 		},
-	}
+	}, nil
 }
 
 // linuxResources maps requests and limits as the Kubernetes kubelet does:
@@ -175,41 +199,4 @@ func securityContext(pod *corev1.Pod, c corev1.Container) *runtimeapi.LinuxConta
 		sc.ReadonlyRootfs = csc.ReadOnlyRootFilesystem != nil && *csc.ReadOnlyRootFilesystem
 	}
 	return sc
-}
-
-// envs resolves literal values and the common downward-API fields;
-// ConfigMap, Secret and resource references wait for volumes support.
-func (k *Kubelet) envs(pod *corev1.Pod, c corev1.Container) []*runtimeapi.KeyValue {
-	var out []*runtimeapi.KeyValue
-	for _, e := range c.Env {
-		v := e.Value
-		if e.ValueFrom != nil {
-			if e.ValueFrom.FieldRef == nil {
-				continue
-			}
-			v = k.fieldValue(pod, e.ValueFrom.FieldRef.FieldPath)
-		}
-		out = append(out, &runtimeapi.KeyValue{Key: e.Name, Value: []byte(v)})
-	}
-	return out
-}
-
-func (k *Kubelet) fieldValue(pod *corev1.Pod, path string) string {
-	switch path {
-	case "metadata.name":
-		return pod.Name
-	case "metadata.namespace":
-		return pod.Namespace
-	case "metadata.uid":
-		return string(pod.UID)
-	case "spec.nodeName":
-		return pod.Spec.NodeName
-	case "spec.serviceAccountName":
-		return pod.Spec.ServiceAccountName
-	case "status.hostIP":
-		return k.cfg.NodeIP
-	case "status.podIP":
-		return pod.Status.PodIP
-	}
-	return ""
 }

@@ -16,12 +16,13 @@ import (
 // every app container; it restarts finished ones as restartPolicy says,
 // with back-off. It returns when to look again for a back-off to end
 // (0: none pending). Failures are recorded as waiting reasons.
-func (k *Kubelet) syncContainers(ctx context.Context, w *worker, pod *corev1.Pod, sandboxID string, sbCfg *runtimeapi.PodSandboxConfig, rt *podRuntime) time.Duration {
+func (k *Kubelet) syncContainers(ctx context.Context, w *worker, f podFacts, sandboxID string, sbCfg *runtimeapi.PodSandboxConfig, rt *podRuntime) time.Duration {
+	pod := f.pod
 	byName := instancesByName(rt.containersIn(sandboxID))
 	for _, c := range pod.Spec.InitContainers {
 		inst := byName[c.Name]
 		if len(inst) == 0 {
-			k.startContainer(ctx, w, pod, c, 0, sandboxID, sbCfg)
+			k.startContainer(ctx, w, f, c, 0, sandboxID, sbCfg)
 			return 0
 		}
 		latest := inst[0]
@@ -33,20 +34,24 @@ func (k *Kubelet) syncContainers(ctx context.Context, w *worker, pod *corev1.Pod
 		case pod.Spec.RestartPolicy == corev1.RestartPolicyNever:
 			return 0 // the pod has failed
 		}
-		return k.restart(ctx, w, pod, c, inst, sandboxID, sbCfg)
+		return k.restart(ctx, w, f, c, inst, sandboxID, sbCfg)
 	}
 	var again time.Duration
 	for _, c := range pod.Spec.Containers {
 		inst := byName[c.Name]
 		if len(inst) == 0 {
-			k.startContainer(ctx, w, pod, c, 0, sandboxID, sbCfg)
+			k.startContainer(ctx, w, f, c, 0, sandboxID, sbCfg)
 			continue
 		}
 		latest := inst[0]
+		if kind, failed := k.probeFailure(latest.Id); failed && latest.State == runtimeapi.ContainerState_CONTAINER_RUNNING {
+			k.killForProbe(ctx, pod, c, latest.Id, kind, f.podIP)
+			continue // the relist notices the exit and restarts it
+		}
 		if latest.State != runtimeapi.ContainerState_CONTAINER_EXITED || !shouldRestart(pod.Spec.RestartPolicy, latest.ExitCode) {
 			continue
 		}
-		if d := k.restart(ctx, w, pod, c, inst, sandboxID, sbCfg); d > 0 && (again == 0 || d < again) {
+		if d := k.restart(ctx, w, f, c, inst, sandboxID, sbCfg); d > 0 && (again == 0 || d < again) {
 			again = d
 		}
 	}
@@ -66,8 +71,8 @@ func shouldRestart(policy corev1.RestartPolicy, exitCode int32) bool {
 // restart starts the next instance of a finished container once its
 // back-off has passed, and removes instances older than the previous
 // one. It returns the back-off time left, if any.
-func (k *Kubelet) restart(ctx context.Context, w *worker, pod *corev1.Pod, c corev1.Container, inst []*runtimeapi.ContainerStatus, sandboxID string, sbCfg *runtimeapi.PodSandboxConfig) time.Duration {
-	latest := inst[0]
+func (k *Kubelet) restart(ctx context.Context, w *worker, f podFacts, c corev1.Container, inst []*runtimeapi.ContainerStatus, sandboxID string, sbCfg *runtimeapi.PodSandboxConfig) time.Duration {
+	pod, latest := f.pod, inst[0]
 	key := string(pod.UID) + "/" + c.Name
 	if left := k.backoff.wait(key, time.Unix(0, latest.FinishedAt)); left > 0 {
 		w.waiting[c.Name] = waiting{reason: "CrashLoopBackOff",
@@ -79,13 +84,14 @@ func (k *Kubelet) restart(ctx context.Context, w *worker, pod *corev1.Pod, c cor
 			k.log.Warn("remove old container", "pod", w.ref, "container", c.Name, "err", err)
 		}
 	}
-	k.startContainer(ctx, w, pod, c, latest.GetMetadata().GetAttempt()+1, sandboxID, sbCfg)
+	k.startContainer(ctx, w, f, c, latest.GetMetadata().GetAttempt()+1, sandboxID, sbCfg)
 	return 0
 }
 
 // startContainer makes the image present, then creates and starts one
-// instance; a failure becomes the container's waiting reason.
-func (k *Kubelet) startContainer(ctx context.Context, w *worker, pod *corev1.Pod, c corev1.Container, attempt uint32, sandboxID string, sbCfg *runtimeapi.PodSandboxConfig) {
+// instance and runs its postStart hook; a failure before the start
+// becomes the container's waiting reason.
+func (k *Kubelet) startContainer(ctx context.Context, w *worker, f podFacts, c corev1.Container, attempt uint32, sandboxID string, sbCfg *runtimeapi.PodSandboxConfig) {
 	fail := func(reason string, err error) {
 		w.waiting[c.Name] = waiting{reason: reason, message: err.Error()}
 		k.log.Warn("start container", "pod", w.ref, "container", c.Name, "reason", reason, "err", err)
@@ -95,7 +101,11 @@ func (k *Kubelet) startContainer(ctx context.Context, w *worker, pod *corev1.Pod
 		fail(imageReason(err), err)
 		return
 	}
-	cfg := k.containerConfig(pod, c, attempt, image)
+	cfg, err := k.containerConfig(ctx, f, c, attempt, image, w.volumes)
+	if err != nil {
+		fail("CreateContainerConfigError", err)
+		return
+	}
 	if err := os.MkdirAll(filepath.Join(sbCfg.LogDirectory, c.Name), 0o755); err != nil {
 		fail("CreateContainerError", err)
 		return
@@ -110,6 +120,9 @@ func (k *Kubelet) startContainer(ctx context.Context, w *worker, pod *corev1.Pod
 		return
 	}
 	delete(w.waiting, c.Name)
+	if err := k.postStart(ctx, f.pod, c, resp.ContainerId, f.podIP); err != nil {
+		k.log.Warn("start container", "pod", w.ref, "container", c.Name, "err", err)
+	}
 }
 
 // errImageNeverPull is returned for a missing image whose policy is Never.

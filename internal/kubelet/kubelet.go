@@ -1,13 +1,14 @@
 // Package kubelet is skiff's node agent core: it registers the node,
 // renews its Lease, and runs the pods bound to it through a CRI runtime,
-// reporting their status. Phase 1: no volumes, probes, exec/logs
-// streaming or eviction yet (see docs/agent.md).
+// reporting their status: probes, lifecycle hooks, env and volumes
+// included; no exec/logs streaming or eviction yet (see docs/agent.md).
 package kubelet
 
 import (
 	"context"
 	"fmt"
 	"log/slog"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -17,10 +18,14 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/kubernetes/scheme"
+	typedcorev1 "k8s.io/client-go/kubernetes/typed/core/v1"
 	corelisters "k8s.io/client-go/listers/core/v1"
 	"k8s.io/client-go/tools/cache"
+	"k8s.io/client-go/tools/record"
 
 	"github.com/skiff-sh/skiff/internal/cri"
+	"github.com/skiff-sh/skiff/internal/kubelet/prober"
 )
 
 // Config is what a Kubelet needs; zero values take the documented
@@ -45,6 +50,12 @@ type Config struct {
 	// ephemeral-storage capacity and whose free space decides
 	// DiskPressure. Required.
 	DataDir string
+	// RootDir holds the kubelet's pod directories (volumes). Default
+	// <DataDir>/kubelet.
+	RootDir string
+	// RootCA is the cluster CA (PEM), served to pods as ca.crt of the
+	// kube-root-ca.crt ConfigMap when the API has none.
+	RootCA []byte
 	// ResolvConf gives pods their DNS servers. Default /etc/resolv.conf.
 	ResolvConf string
 	// RelistPeriod is how often the runtime is listed to notice container
@@ -72,6 +83,7 @@ func (c *Config) setDefaults() error {
 	def(&c.LogRoot, "/var/log/pods")
 	def(&c.CgroupRoot, "/skiff/"+c.NodeName)
 	def(&c.ResolvConf, "/etc/resolv.conf")
+	def(&c.RootDir, filepath.Join(c.DataDir, "kubelet"))
 	dur := func(d *time.Duration, v time.Duration) {
 		if *d == 0 {
 			*d = v
@@ -97,6 +109,9 @@ type Kubelet struct {
 	log     *slog.Logger
 	pods    corelisters.PodLister
 	backoff *backoff
+	probes  probeResults
+	// recorder emits events; set by Run before any worker starts.
+	recorder record.EventRecorder
 
 	mu      sync.Mutex
 	workers map[types.UID]*worker
@@ -110,7 +125,7 @@ func New(cfg Config) (*Kubelet, error) {
 	if err := cfg.setDefaults(); err != nil {
 		return nil, err
 	}
-	return &Kubelet{cfg: cfg, log: cfg.Log, backoff: newBackoff(cfg.Now), workers: map[types.UID]*worker{}}, nil
+	return &Kubelet{cfg: cfg, log: cfg.Log, backoff: newBackoff(cfg.Now), probes: probeResults{results: map[probeKey]prober.Result{}}, workers: map[types.UID]*worker{}}, nil
 }
 
 // Run registers the node, then watches its pods and the runtime.
@@ -121,6 +136,10 @@ func (k *Kubelet) Run(ctx context.Context) error {
 		}
 		return err
 	}
+	broadcaster := record.NewBroadcaster(record.WithContext(ctx))
+	defer broadcaster.Shutdown()
+	broadcaster.StartRecordingToSink(&typedcorev1.EventSinkImpl{Interface: k.cfg.Client.CoreV1().Events("")})
+	k.recorder = broadcaster.NewRecorder(scheme.Scheme, corev1.EventSource{Component: "kubelet", Host: k.cfg.NodeName})
 	factory := informers.NewSharedInformerFactoryWithOptions(k.cfg.Client, 0, informers.WithTweakListOptions(func(o *metav1.ListOptions) {
 		o.FieldSelector = fields.OneTermEqualSelector("spec.nodeName", k.cfg.NodeName).String()
 	}))

@@ -117,18 +117,23 @@ func (k *Kubelet) updateNodeStatus(ctx context.Context, node *corev1.Node) error
 	return nil
 }
 
-// setNodeStatus fills capacity, addresses, node info and conditions from
-// the machine and the runtime.
-func (k *Kubelet) setNodeStatus(ctx context.Context, st *corev1.NodeStatus) {
-	mem := meminfo()
+// capacity is the node's cpu, memory, ephemeral storage and pods; with
+// no reservations it is also what is allocatable.
+func (k *Kubelet) capacity() corev1.ResourceList {
 	var fs syscall.Statfs_t
 	_ = syscall.Statfs(k.cfg.DataDir, &fs)
-	capacity := corev1.ResourceList{
+	return corev1.ResourceList{
 		corev1.ResourceCPU:              *resource.NewQuantity(int64(runtime.NumCPU()), resource.DecimalSI),
-		corev1.ResourceMemory:           *resource.NewQuantity(mem["MemTotal"], resource.BinarySI),
+		corev1.ResourceMemory:           *resource.NewQuantity(meminfo()["MemTotal"], resource.BinarySI),
 		corev1.ResourceEphemeralStorage: *resource.NewQuantity(int64(fs.Blocks)*fs.Bsize, resource.BinarySI),
 		corev1.ResourcePods:             *resource.NewQuantity(110, resource.DecimalSI),
 	}
+}
+
+// setNodeStatus fills capacity, addresses, node info and conditions from
+// the machine and the runtime.
+func (k *Kubelet) setNodeStatus(ctx context.Context, st *corev1.NodeStatus) {
+	capacity := k.capacity()
 	st.Capacity, st.Allocatable = capacity, capacity.DeepCopy()
 	st.Phase = corev1.NodeRunning
 	hostname, _ := os.Hostname()
@@ -144,6 +149,9 @@ func (k *Kubelet) setNodeStatus(ctx context.Context, st *corev1.NodeStatus) {
 		OSImage: osImage(), KernelVersion: utsString(uts.Release[:]),
 		MachineID: readTrim("/etc/machine-id"), BootID: readTrim("/proc/sys/kernel/random/boot_id"),
 	}
+	mem := meminfo()
+	var fs syscall.Statfs_t
+	_ = syscall.Statfs(k.cfg.DataDir, &fs)
 	memPressure := mem["MemAvailable"] < memoryAvailableMin
 	diskPressure := fs.Blocks > 0 && float64(fs.Bavail)/float64(fs.Blocks) < diskAvailableMin
 	ready, msg := k.runtimeReady(ctx)

@@ -111,34 +111,46 @@ func (k *Kubelet) removeSandbox(ctx context.Context, id string) error {
 	return nil
 }
 
-// stopRunning stops the pod's running containers in parallel, each with
-// grace seconds between SIGTERM and SIGKILL.
-func (k *Kubelet) stopRunning(ctx context.Context, rt *podRuntime, grace int64) error {
+// stopRunning stops the pod's running containers in parallel, each
+// within grace seconds: its preStop hook (when pod is given), then
+// SIGTERM and, at the end of the grace period, SIGKILL.
+func (k *Kubelet) stopRunning(ctx context.Context, rt *podRuntime, pod *corev1.Pod, grace int64) error {
 	var g errgroup.Group
 	for _, c := range rt.containers {
 		if c.State != runtimeapi.ContainerState_CONTAINER_RUNNING {
 			continue
 		}
-		g.Go(func() error {
-			_, err := k.cfg.Runtime.StopContainer(ctx, &runtimeapi.StopContainerRequest{ContainerId: c.Id, Timeout: grace})
-			if err != nil && status.Code(err) != codes.NotFound {
-				return fmt.Errorf("stop container %s: %w", c.GetMetadata().GetName(), err)
-			}
-			return nil
-		})
+		spec := corev1.Container{Name: c.GetMetadata().GetName()}
+		podIP := ""
+		if pod != nil {
+			spec, podIP = findContainer(pod, spec.Name), pod.Status.PodIP
+		}
+		g.Go(func() error { return k.stopContainer(ctx, pod, spec, c.Id, grace, podIP) })
 	}
 	return g.Wait()
 }
 
-// killPod stops the pod's containers within grace seconds, removes its
-// sandboxes and containers, and cleans up what containerd leaves behind:
-// the pod's cgroups and log directory.
-func (k *Kubelet) killPod(ctx context.Context, ref podRef, grace int64) error {
+// runningByName returns the running instance of each container.
+func runningByName(cs []*runtimeapi.ContainerStatus) map[string]*runtimeapi.ContainerStatus {
+	out := map[string]*runtimeapi.ContainerStatus{}
+	for _, c := range cs {
+		if c.State == runtimeapi.ContainerState_CONTAINER_RUNNING {
+			out[c.GetMetadata().GetName()] = c
+		}
+	}
+	return out
+}
+
+// killPod stops the pod's containers within grace seconds (running
+// preStop hooks when the pod is known), removes its sandboxes and
+// containers, and cleans up what containerd leaves behind, the pod's
+// cgroups and log directory, and the pod's volume directories.
+func (k *Kubelet) killPod(ctx context.Context, ref podRef, pod *corev1.Pod, grace int64) error {
 	rt, err := k.runtimeState(ctx, ref.uid)
 	if err != nil {
 		return err
 	}
-	if err := k.stopRunning(ctx, rt, grace); err != nil {
+	if err := k.stopRunning(ctx, rt, pod, grace); err != nil {
 		return err
 	}
 	for _, sb := range rt.sandboxes {
@@ -158,6 +170,9 @@ func (k *Kubelet) killPod(ctx context.Context, ref podRef, grace int64) error {
 	if err := os.RemoveAll(k.podLogDir(ref.namespace, ref.name, ref.uid)); err != nil {
 		return fmt.Errorf("pod log dir: %w", err)
 	}
+	if err := k.cleanupPodDir(ref.uid); err != nil {
+		return fmt.Errorf("pod dir: %w", err)
+	}
 	return nil
 }
 
@@ -168,7 +183,7 @@ func (k *Kubelet) stopPod(ctx context.Context, uid types.UID) error {
 	if err != nil {
 		return err
 	}
-	if err := k.stopRunning(ctx, rt, 0); err != nil {
+	if err := k.stopRunning(ctx, rt, nil, 0); err != nil {
 		return err
 	}
 	for _, sb := range rt.sandboxes {

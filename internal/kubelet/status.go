@@ -28,6 +28,9 @@ type statusInput struct {
 	waiting map[string]waiting
 	hostIP  string
 	now     time.Time
+	// probed gives a running instance's readiness and whether it has
+	// started; nil: running means both.
+	probed func(c corev1.Container, id string) (ready, started bool)
 }
 
 // computeStatus derives the pod's status from the runtime's view. It is
@@ -39,7 +42,7 @@ func computeStatus(in statusInput) corev1.PodStatus {
 	byName := instancesByName(in.containers)
 	st.InitContainerStatuses = nil
 	for _, c := range pod.Spec.InitContainers {
-		st.InitContainerStatuses = append(st.InitContainerStatuses, containerStatus(c, byName[c.Name], in.waiting, "PodInitializing"))
+		st.InitContainerStatuses = append(st.InitContainerStatuses, containerStatus(c, byName[c.Name], in.waiting, "PodInitializing", nil))
 	}
 	initDone, initFailed, pendingInit := initProgress(pod, st.InitContainerStatuses)
 	appWaitReason := "ContainerCreating"
@@ -48,7 +51,7 @@ func computeStatus(in statusInput) corev1.PodStatus {
 	}
 	st.ContainerStatuses = nil
 	for _, c := range pod.Spec.Containers {
-		st.ContainerStatuses = append(st.ContainerStatuses, containerStatus(c, byName[c.Name], in.waiting, appWaitReason))
+		st.ContainerStatuses = append(st.ContainerStatuses, containerStatus(c, byName[c.Name], in.waiting, appWaitReason, in.probed))
 	}
 	if !isTerminal(in.prev.Phase) {
 		st.Phase = podPhase(pod.Spec.RestartPolicy, initDone, initFailed, st.ContainerStatuses)
@@ -85,7 +88,7 @@ func instancesByName(cs []*runtimeapi.ContainerStatus) map[string][]*runtimeapi.
 
 // containerStatus is one container's status from its instances, newest
 // first. waitReason applies when it has never been created.
-func containerStatus(c corev1.Container, inst []*runtimeapi.ContainerStatus, w map[string]waiting, waitReason string) corev1.ContainerStatus {
+func containerStatus(c corev1.Container, inst []*runtimeapi.ContainerStatus, w map[string]waiting, waitReason string, probed func(corev1.Container, string) (bool, bool)) corev1.ContainerStatus {
 	cs := corev1.ContainerStatus{Name: c.Name, Image: c.Image, Started: new(false)}
 	if len(inst) == 0 {
 		cs.State.Waiting = &corev1.ContainerStateWaiting{Reason: waitReason}
@@ -107,8 +110,11 @@ func containerStatus(c corev1.Container, inst []*runtimeapi.ContainerStatus, w m
 		cs.LastTerminationState = cs.State
 		cs.State = corev1.ContainerState{Waiting: &corev1.ContainerStateWaiting{Reason: wr.reason, Message: wr.message}}
 	}
-	running := cs.State.Running != nil
-	cs.Ready, cs.Started = running, &running
+	ready, started := cs.State.Running != nil, cs.State.Running != nil
+	if started && probed != nil {
+		ready, started = probed(c, latest.Id)
+	}
+	cs.Ready, cs.Started = ready, &started
 	return cs
 }
 

@@ -27,8 +27,10 @@ const retryPeriod = 10 * time.Second
 func (k *Kubelet) syncPod(ctx context.Context, w *worker, pod *corev1.Pod) (time.Duration, bool, error) {
 	switch {
 	case pod == nil:
-		return 0, true, k.killPod(ctx, w.ref, orphanGrace)
+		k.syncProbes(ctx, w, nil, nil, "")
+		return 0, true, k.killPod(ctx, w.ref, nil, orphanGrace)
 	case pod.DeletionTimestamp != nil:
+		k.syncProbes(ctx, w, nil, nil, "")
 		return 0, true, k.terminate(ctx, w, pod)
 	}
 	prev := pod.Status
@@ -36,6 +38,7 @@ func (k *Kubelet) syncPod(ctx context.Context, w *worker, pod *corev1.Pod) (time
 		prev = *w.lastStatus
 	}
 	if isTerminal(prev.Phase) {
+		k.syncProbes(ctx, w, nil, nil, "")
 		return 0, false, k.stopPod(ctx, pod.UID)
 	}
 	rt, err := k.runtimeState(ctx, pod.UID)
@@ -46,22 +49,34 @@ func (k *Kubelet) syncPod(ctx context.Context, w *worker, pod *corev1.Pod) (time
 	if err != nil {
 		return 0, false, err
 	}
-	again := k.syncContainers(ctx, w, pod, sandboxID, sandboxCfg, rt)
-	if rt, err = k.runtimeState(ctx, pod.UID); err != nil {
-		return 0, false, err
-	}
 	sb, err := k.cfg.Runtime.PodSandboxStatus(ctx, &runtimeapi.PodSandboxStatusRequest{PodSandboxId: sandboxID})
 	if err != nil {
 		return 0, false, fmt.Errorf("sandbox status: %w", err)
 	}
+	facts := podFacts{pod: pod, podIP: sb.Status.GetNetwork().GetIp(), hostIP: k.cfg.NodeIP, allocatable: k.capacity}
+	if pod.Spec.HostNetwork {
+		facts.podIP = k.cfg.NodeIP
+	}
+	if w.volumes == nil {
+		if w.volumes, err = k.setupVolumes(ctx, facts); err != nil {
+			k.recorder.Eventf(pod, corev1.EventTypeWarning, "FailedMount", "%v", err)
+			return 0, false, err
+		}
+	}
+	again := k.syncContainers(ctx, w, facts, sandboxID, sandboxCfg, rt)
+	if rt, err = k.runtimeState(ctx, pod.UID); err != nil {
+		return 0, false, err
+	}
+	k.syncProbes(ctx, w, pod, runningByName(rt.containersIn(sandboxID)), facts.podIP)
 	st := computeStatus(statusInput{
 		pod: pod, prev: prev, sandbox: sb.Status, containers: rt.containersIn(sandboxID),
-		waiting: w.waiting, hostIP: k.cfg.NodeIP, now: k.cfg.Now(),
+		waiting: w.waiting, hostIP: k.cfg.NodeIP, now: k.cfg.Now(), probed: k.containerProbed,
 	})
 	if err := k.writeStatus(ctx, w, pod, st); err != nil {
 		return 0, false, err
 	}
 	if isTerminal(st.Phase) {
+		k.syncProbes(ctx, w, nil, nil, "")
 		return 0, false, k.stopPod(ctx, pod.UID)
 	}
 	if again == 0 && len(w.waiting) > 0 {
@@ -73,11 +88,11 @@ func (k *Kubelet) syncPod(ctx context.Context, w *worker, pod *corev1.Pod) (time
 // terminate stops a deleted pod's containers within its grace period,
 // removes its sandboxes, and then deletes the pod object for good.
 func (k *Kubelet) terminate(ctx context.Context, w *worker, pod *corev1.Pod) error {
-	grace := int64(30)
+	grace := podGrace(pod)
 	if pod.DeletionGracePeriodSeconds != nil {
 		grace = *pod.DeletionGracePeriodSeconds
 	}
-	if err := k.killPod(ctx, w.ref, grace); err != nil {
+	if err := k.killPod(ctx, w.ref, pod, grace); err != nil {
 		return err
 	}
 	zero := int64(0)

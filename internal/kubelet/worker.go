@@ -26,6 +26,10 @@ type worker struct {
 	// Owned by the worker goroutine.
 	lastStatus *corev1.PodStatus
 	waiting    map[string]waiting
+	// probes are the running probe workers' stop functions.
+	probes map[probeKey]context.CancelFunc
+	// volumes are the host paths of the pod's volumes, once set up.
+	volumes map[string]string
 }
 
 // enqueue wakes the pod's worker, starting one if needed.
@@ -37,7 +41,7 @@ func (k *Kubelet) enqueue(ctx context.Context, ref podRef) {
 		if ctx.Err() != nil {
 			return
 		}
-		w = &worker{ref: ref, wake: make(chan struct{}, 1), waiting: map[string]waiting{}}
+		w = &worker{ref: ref, wake: make(chan struct{}, 1), waiting: map[string]waiting{}, probes: map[probeKey]context.CancelFunc{}}
 		k.workers[ref.uid] = w
 		k.wg.Go(func() { k.runWorker(ctx, w) })
 	}
