@@ -5,7 +5,6 @@ import (
 	"log/slog"
 
 	batchv1 "k8s.io/api/batch/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 	batchlisters "k8s.io/client-go/listers/batch/v1"
 	"k8s.io/client-go/tools/cache"
@@ -14,6 +13,7 @@ import (
 	"k8s.io/utils/clock"
 
 	"github.com/skiff-sh/skiff/internal/controller/controllerctx"
+	"github.com/skiff-sh/skiff/internal/controller/podutil"
 	"github.com/skiff-sh/skiff/internal/controller/worker"
 )
 
@@ -46,18 +46,10 @@ func New(cc *controllerctx.Context) (controllerctx.Controller, error) {
 		queue: worker.NewQueue("cronjob"), recorder: cc.Recorder("cronjob-controller"),
 		metrics: m, log: cc.Log.With("controller", "cronjob"), Clock: clock.RealClock{},
 	}
-	if _, err := cjs.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
-		AddFunc:    c.enqueue,
-		UpdateFunc: func(_, cur any) { c.enqueue(cur) },
-		DeleteFunc: c.enqueue,
-	}); err != nil {
-		return nil, err
-	}
-	if _, err := jobs.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
-		AddFunc:    c.enqueueJob,
-		UpdateFunc: func(_, cur any) { c.enqueueJob(cur) },
-		DeleteFunc: c.enqueueJob,
-	}); err != nil {
+	if err := worker.AddHandlers(
+		worker.Watch{Informer: cjs.Informer(), Handler: worker.KeyHandler(c.queue.Add)},
+		worker.Watch{Informer: jobs.Informer(), Handler: worker.Handler(c.enqueueJob)},
+	); err != nil {
 		return nil, err
 	}
 	c.pool = worker.Pool{
@@ -71,23 +63,11 @@ func New(cc *controllerctx.Context) (controllerctx.Controller, error) {
 // Run syncs CronJobs until ctx ends.
 func (c *Controller) Run(ctx context.Context) error { return c.pool.Run(ctx) }
 
-func (c *Controller) enqueue(obj any) {
-	if key, err := cache.DeletionHandlingMetaNamespaceKeyFunc(obj); err == nil {
-		c.queue.Add(key)
-	}
-}
-
 // enqueueJob enqueues the CronJob controlling a job.
 func (c *Controller) enqueueJob(obj any) {
-	if t, ok := obj.(cache.DeletedFinalStateUnknown); ok {
-		obj = t.Obj
-	}
-	j, ok := obj.(*batchv1.Job)
-	if !ok {
-		return
-	}
-	ref := metav1.GetControllerOfNoCopy(j)
-	if ref != nil && ref.Kind == cronJobKind.Kind && ref.APIVersion == cronJobKind.GroupVersion().String() {
-		c.queue.Add(j.Namespace + "/" + ref.Name)
+	if j, ok := worker.Unwrap[*batchv1.Job](obj); ok {
+		if key, ok := podutil.ControllerKey(j, cronJobKind); ok {
+			c.queue.Add(key)
+		}
 	}
 }

@@ -18,21 +18,12 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 	if err != nil {
 		return nil, err
 	}
+	mk := worker.Metrics{Subsystem: "cronjob"}
 	m := &metrics{
-		sync: s,
-		created: prometheus.NewCounter(prometheus.CounterOpts{
-			Namespace: "skiff", Subsystem: "cronjob", Name: "jobs_created_total",
-			Help: "Jobs created on schedule.",
-		}),
-		missed: prometheus.NewCounter(prometheus.CounterOpts{
-			Namespace: "skiff", Subsystem: "cronjob", Name: "missed_schedules_total",
-			Help: "Scheduled starts skipped because startingDeadlineSeconds had passed.",
-		}),
-		skew: prometheus.NewHistogram(prometheus.HistogramOpts{
-			Namespace: "skiff", Subsystem: "cronjob", Name: "job_creation_skew_seconds",
-			Help:    "Time between a job's scheduled time and its creation, in seconds.",
-			Buckets: prometheus.ExponentialBuckets(0.1, 4, 8),
-		}),
+		sync:    s,
+		created: mk.Counter("jobs_created_total", "Jobs created on schedule."),
+		missed:  mk.Counter("missed_schedules_total", "Scheduled starts skipped because startingDeadlineSeconds had passed."),
+		skew:    mk.Histogram("job_creation_skew_seconds", "Time between a job's scheduled time and its creation, in seconds.", prometheus.ExponentialBuckets(0.1, 4, 8)),
 	}
 	return m, worker.Register(reg, m.created, m.missed, m.skew)
 }

@@ -16,21 +16,17 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/types"
-	"k8s.io/client-go/tools/cache"
 
+	"github.com/skiff-sh/skiff/internal/controller/podutil"
+	"github.com/skiff-sh/skiff/internal/controller/worker"
 	"github.com/skiff-sh/skiff/internal/registry/batch"
 )
 
 func (c *Controller) sync(ctx context.Context, key string) error {
-	ns, name, err := cache.SplitMetaNamespaceKey(key)
-	if err != nil {
-		return err
-	}
-	cj, err := c.cjLister.CronJobs(ns).Get(name)
-	if apierrors.IsNotFound(err) {
-		return nil
-	}
-	if err != nil {
+	cj, found, err := worker.Get(key, func(ns, name string) (*batchv1.CronJob, error) {
+		return c.cjLister.CronJobs(ns).Get(name)
+	})
+	if err != nil || !found {
 		return err
 	}
 	cj = cj.DeepCopy()
@@ -41,7 +37,7 @@ func (c *Controller) sync(ctx context.Context, key string) error {
 	old := cj.Status.DeepCopy()
 	requeue, ok, syncErr := c.syncCronJob(ctx, cj, jobs)
 	if !equalStatus(old, &cj.Status) {
-		if _, err := c.client.BatchV1().CronJobs(ns).UpdateStatus(ctx, cj, metav1.UpdateOptions{}); err != nil {
+		if _, err := c.client.BatchV1().CronJobs(cj.Namespace).UpdateStatus(ctx, cj, metav1.UpdateOptions{}); err != nil {
 			return errors.Join(syncErr, fmt.Errorf("update status of cronjob %s: %w", key, err))
 		}
 	}
@@ -65,13 +61,7 @@ func (c *Controller) jobsOf(cj *batchv1.CronJob) ([]*batchv1.Job, error) {
 	if err != nil {
 		return nil, err
 	}
-	var out []*batchv1.Job
-	for _, j := range all {
-		if ref := metav1.GetControllerOfNoCopy(j); ref != nil && ref.UID == cj.UID {
-			out = append(out, j)
-		}
-	}
-	return out, nil
+	return podutil.ControlledBy(all, cj.UID), nil
 }
 
 // syncCronJob updates cj's status from its jobs and starts the job due
@@ -239,7 +229,7 @@ func (c *Controller) start(ctx context.Context, cj *batchv1.CronJob, scheduled, 
 		if job, err = c.client.BatchV1().Jobs(cj.Namespace).Get(ctx, want.Name, metav1.GetOptions{}); err != nil {
 			return err
 		}
-		if ref := metav1.GetControllerOfNoCopy(job); ref == nil || ref.UID != cj.UID {
+		if !podutil.IsControlledBy(job, cj.UID) {
 			return fmt.Errorf("job %s/%s exists and belongs to someone else", job.Namespace, job.Name)
 		}
 	case err != nil:

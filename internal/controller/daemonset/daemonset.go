@@ -7,7 +7,6 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/client-go/kubernetes"
 	appslisters "k8s.io/client-go/listers/apps/v1"
@@ -58,25 +57,20 @@ func New(cc *controllerctx.Context) (controllerctx.Controller, error) {
 		log: cc.Log.With("controller", "daemonset"), Clock: clock.RealClock{},
 	}
 	c.exp.Now = func() time.Time { return c.Clock.Now() }
-	if _, err := dss.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
-		AddFunc:    c.enqueue,
-		UpdateFunc: func(_, cur any) { c.enqueue(cur) },
-		DeleteFunc: c.deleteDaemonSet,
-	}); err != nil {
-		return nil, err
-	}
-	if _, err := pods.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
-		AddFunc:    c.addPod,
-		UpdateFunc: c.updatePod,
-		DeleteFunc: c.podDeleted,
-	}); err != nil {
-		return nil, err
-	}
-	if _, err := nodes.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
-		AddFunc:    func(any) { c.enqueueAll() },
-		UpdateFunc: c.updateNode,
-		DeleteFunc: func(any) { c.enqueueAll() },
-	}); err != nil {
+	pe := podutil.PodEvents{Owner: dsKey, Exp: c.exp, Enqueue: c.queue.Add}
+	if err := worker.AddHandlers(
+		worker.Watch{Informer: dss.Informer(), Handler: cache.ResourceEventHandlerFuncs{
+			AddFunc:    c.enqueue,
+			UpdateFunc: func(_, cur any) { c.enqueue(cur) },
+			DeleteFunc: c.deleteDaemonSet,
+		}},
+		worker.Watch{Informer: pods.Informer(), Handler: pe.Handler()},
+		worker.Watch{Informer: nodes.Informer(), Handler: cache.ResourceEventHandlerFuncs{
+			AddFunc:    func(any) { c.enqueueAll() },
+			UpdateFunc: c.updateNode,
+			DeleteFunc: func(any) { c.enqueueAll() },
+		}},
+	); err != nil {
 		return nil, err
 	}
 	c.pool = worker.Pool{
@@ -91,14 +85,10 @@ func New(cc *controllerctx.Context) (controllerctx.Controller, error) {
 // Run syncs DaemonSets until ctx ends.
 func (c *Controller) Run(ctx context.Context) error { return c.pool.Run(ctx) }
 
-func (c *Controller) enqueue(obj any) {
-	if key, err := cache.DeletionHandlingMetaNamespaceKeyFunc(obj); err == nil {
-		c.queue.Add(key)
-	}
-}
+func (c *Controller) enqueue(obj any) { worker.Enqueuer(c.queue.Add)(obj) }
 
 func (c *Controller) deleteDaemonSet(obj any) {
-	if key, err := cache.DeletionHandlingMetaNamespaceKeyFunc(obj); err == nil {
+	if key, ok := worker.Key(obj); ok {
 		c.exp.Forget(key)
 	}
 }
@@ -135,45 +125,4 @@ func taintsEqual(a, b []corev1.Taint) bool {
 }
 
 // dsKey returns the key of the DaemonSet controlling pod, if any.
-func dsKey(pod *corev1.Pod) (string, bool) {
-	ref := metav1.GetControllerOfNoCopy(pod)
-	if ref == nil || ref.Kind != dsKind.Kind || ref.APIVersion != dsKind.GroupVersion().String() {
-		return "", false
-	}
-	return pod.Namespace + "/" + ref.Name, true
-}
-
-func (c *Controller) addPod(obj any) {
-	pod := obj.(*corev1.Pod)
-	if key, ok := dsKey(pod); ok {
-		c.exp.CreationObserved(key)
-		c.queue.Add(key)
-	}
-}
-
-func (c *Controller) updatePod(old, cur any) {
-	oldPod, pod := old.(*corev1.Pod), cur.(*corev1.Pod)
-	if oldPod.ResourceVersion == pod.ResourceVersion {
-		return
-	}
-	if key, ok := dsKey(pod); ok {
-		if pod.DeletionTimestamp != nil && oldPod.DeletionTimestamp == nil {
-			c.exp.DeletionObserved(key, pod.UID)
-		}
-		c.queue.Add(key)
-	}
-}
-
-func (c *Controller) podDeleted(obj any) {
-	if t, ok := obj.(cache.DeletedFinalStateUnknown); ok {
-		obj = t.Obj
-	}
-	pod, ok := obj.(*corev1.Pod)
-	if !ok {
-		return
-	}
-	if key, ok := dsKey(pod); ok {
-		c.exp.DeletionObserved(key, pod.UID)
-		c.queue.Add(key)
-	}
-}
+func dsKey(pod *corev1.Pod) (string, bool) { return podutil.ControllerKey(pod, dsKind) }

@@ -17,16 +17,11 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 	if err != nil {
 		return nil, err
 	}
+	mk := worker.Metrics{Subsystem: "daemonset"}
 	m := &metrics{
-		sync: s,
-		podsCreated: prometheus.NewCounter(prometheus.CounterOpts{
-			Namespace: "skiff", Subsystem: "daemonset", Name: "pods_created_total",
-			Help: "Daemon pods created.",
-		}),
-		podsDeleted: prometheus.NewCounter(prometheus.CounterOpts{
-			Namespace: "skiff", Subsystem: "daemonset", Name: "pods_deleted_total",
-			Help: "Daemon pods deleted (failed, surplus, misscheduled or replaced by an update).",
-		}),
+		sync:        s,
+		podsCreated: mk.Counter("pods_created_total", "Daemon pods created."),
+		podsDeleted: mk.Counter("pods_deleted_total", "Daemon pods deleted (failed, surplus, misscheduled or replaced by an update)."),
 	}
 	return m, worker.Register(reg, m.podsCreated, m.podsDeleted)
 }

@@ -15,10 +15,10 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/types"
-	"k8s.io/client-go/tools/cache"
 
 	"github.com/skiff-sh/skiff/internal/controller/history"
 	"github.com/skiff-sh/skiff/internal/controller/podutil"
+	"github.com/skiff-sh/skiff/internal/controller/worker"
 )
 
 // templateGenerationLabel is the deprecated label Kubernetes still puts
@@ -36,12 +36,10 @@ type round struct {
 }
 
 func (c *Controller) sync(ctx context.Context, key string) error {
-	ns, name, err := cache.SplitMetaNamespaceKey(key)
-	if err != nil {
-		return err
-	}
-	ds, err := c.dsLister.DaemonSets(ns).Get(name)
-	if apierrors.IsNotFound(err) {
+	ds, found, err := worker.Get(key, func(ns, name string) (*appsv1.DaemonSet, error) {
+		return c.dsLister.DaemonSets(ns).Get(name)
+	})
+	if err == nil && !found {
 		c.exp.Forget(key)
 		return nil
 	}
@@ -53,14 +51,10 @@ func (c *Controller) sync(ctx context.Context, key string) error {
 	if err != nil {
 		return fmt.Errorf("daemonset %s selector: %w", key, err)
 	}
-	var collisions int32
-	if ds.Status.CollisionCount != nil {
-		collisions = *ds.Status.CollisionCount
-	}
-	owner := history.Owner{Object: ds, GVK: dsKind, Selector: sel, CollisionCount: &collisions}
-	revs, cur, err := c.revisions(ctx, ds, owner)
+	owner := history.NewOwner(ds, dsKind, sel, ds.Status.CollisionCount)
+	revs, cur, err := history.Sync(ctx, c.client, c.revLister, owner, &ds.Spec.Template)
 	if errors.Is(err, history.ErrCollision) {
-		ds.Status.CollisionCount = &collisions
+		ds.Status.CollisionCount = owner.CollisionCount
 		return errors.Join(err, c.writeStatus(ctx, ds))
 	}
 	if err != nil {
@@ -84,21 +78,6 @@ func (c *Controller) sync(ctx context.Context, key string) error {
 	return errors.Join(manageErr, c.truncate(ctx, r, revs, cur))
 }
 
-// revisions returns the DaemonSet's revisions and the one for its current
-// template, creating it if needed.
-func (c *Controller) revisions(ctx context.Context, ds *appsv1.DaemonSet, o history.Owner) ([]*appsv1.ControllerRevision, *appsv1.ControllerRevision, error) {
-	revs, err := history.List(c.revLister, o)
-	if err != nil {
-		return nil, nil, err
-	}
-	data, err := history.Data(&ds.Spec.Template)
-	if err != nil {
-		return nil, nil, err
-	}
-	cur, err := history.Ensure(ctx, c.client, o, revs, data, ds.Spec.Template.Labels)
-	return revs, cur, err
-}
-
 // podsByNode returns the DaemonSet's pods by the node they are for,
 // oldest first.
 func (c *Controller) podsByNode(ds *appsv1.DaemonSet, sel labels.Selector) (map[string][]*corev1.Pod, error) {
@@ -108,8 +87,7 @@ func (c *Controller) podsByNode(ds *appsv1.DaemonSet, sel labels.Selector) (map[
 	}
 	out := map[string][]*corev1.Pod{}
 	for _, p := range all {
-		ref := metav1.GetControllerOfNoCopy(p)
-		if ref == nil || ref.UID != ds.UID {
+		if !podutil.IsControlledBy(p, ds.UID) {
 			continue
 		}
 		if n := targetNode(p); n != "" {
@@ -317,9 +295,5 @@ func (c *Controller) truncate(ctx context.Context, r *round, revs []*appsv1.Cont
 			live[rev.Name] = true
 		}
 	}
-	limit := 10
-	if r.ds.Spec.RevisionHistoryLimit != nil {
-		limit = int(*r.ds.Spec.RevisionHistoryLimit)
-	}
-	return history.Truncate(ctx, c.client, revs, live, limit)
+	return history.Truncate(ctx, c.client, revs, live, r.ds.Spec.RevisionHistoryLimit)
 }

@@ -59,20 +59,13 @@ func New(cc *controllerctx.Context) (controllerctx.Controller, error) {
 		log:      cc.Log.With("controller", "deployment"),
 		Now:      time.Now,
 	}
-	handlers := []struct {
-		inf cache.SharedIndexInformer
-		h   cache.ResourceEventHandler
-	}{
-		{ds.Informer(), cache.ResourceEventHandlerFuncs{
-			AddFunc: c.enqueue, UpdateFunc: func(_, cur any) { c.enqueue(cur) }, DeleteFunc: c.enqueue}},
-		{rss.Informer(), cache.ResourceEventHandlerFuncs{
+	if err := worker.AddHandlers(
+		worker.Watch{Informer: ds.Informer(), Handler: worker.KeyHandler(c.queue.Add)},
+		worker.Watch{Informer: rss.Informer(), Handler: cache.ResourceEventHandlerFuncs{
 			AddFunc: c.rsChanged, UpdateFunc: c.rsUpdated, DeleteFunc: c.rsChanged}},
-		{pods.Informer(), cache.ResourceEventHandlerFuncs{DeleteFunc: c.podDeleted}},
-	}
-	for _, h := range handlers {
-		if _, err := h.inf.AddEventHandler(h.h); err != nil {
-			return nil, err
-		}
+		worker.Watch{Informer: pods.Informer(), Handler: cache.ResourceEventHandlerFuncs{DeleteFunc: c.podDeleted}},
+	); err != nil {
+		return nil, err
 	}
 	c.pool = worker.Pool{
 		Name: "deployment", Queue: c.queue, Sync: c.sync, Workers: cc.Options.Workers,
@@ -85,17 +78,10 @@ func New(cc *controllerctx.Context) (controllerctx.Controller, error) {
 // Run syncs Deployments until ctx ends.
 func (c *Controller) Run(ctx context.Context) error { return c.pool.Run(ctx) }
 
-func (c *Controller) enqueue(obj any) {
-	if key, err := cache.DeletionHandlingMetaNamespaceKeyFunc(obj); err == nil {
-		c.queue.Add(key)
-	}
-}
+func (c *Controller) enqueue(obj any) { worker.Enqueuer(c.queue.Add)(obj) }
 
 func asRS(obj any) *appsv1.ReplicaSet {
-	if t, ok := obj.(cache.DeletedFinalStateUnknown); ok {
-		obj = t.Obj
-	}
-	rs, _ := obj.(*appsv1.ReplicaSet)
+	rs, _ := worker.Unwrap[*appsv1.ReplicaSet](obj)
 	return rs
 }
 
@@ -134,7 +120,7 @@ func (c *Controller) rsUpdated(old, cur any) {
 }
 
 func (c *Controller) enqueueOwner(ns string, ref *metav1.OwnerReference) {
-	if ref.Kind != deploymentKind.Kind || ref.APIVersion != deploymentKind.GroupVersion().String() {
+	if !podutil.IsKind(ref, deploymentKind) {
 		return
 	}
 	d, err := c.dLister.Deployments(ns).Get(ref.Name)
@@ -146,10 +132,7 @@ func (c *Controller) enqueueOwner(ns string, ref *metav1.OwnerReference) {
 
 // podDeleted wakes a Recreate Deployment waiting for its old pods to go.
 func (c *Controller) podDeleted(obj any) {
-	if t, ok := obj.(cache.DeletedFinalStateUnknown); ok {
-		obj = t.Obj
-	}
-	pod, ok := obj.(*corev1.Pod)
+	pod, ok := worker.Unwrap[*corev1.Pod](obj)
 	if !ok {
 		return
 	}

@@ -19,9 +19,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 	if err != nil {
 		return nil, err
 	}
-	m := &metrics{sync: s, rollbacks: prometheus.NewCounter(prometheus.CounterOpts{
-		Namespace: "skiff", Subsystem: "deployment", Name: "auto_rollbacks_total",
-		Help: "Automatic rollbacks of Deployments that exceeded their progress deadline.",
-	})}
+	mk := worker.Metrics{Subsystem: "deployment"}
+	m := &metrics{sync: s, rollbacks: mk.Counter("auto_rollbacks_total", "Automatic rollbacks of Deployments that exceeded their progress deadline.")}
 	return m, worker.Register(reg, m.rollbacks)
 }

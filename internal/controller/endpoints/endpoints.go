@@ -45,22 +45,11 @@ func New(cc *controllerctx.Context) (controllerctx.Controller, error) {
 		client: cc.Client, services: svcs.Lister(), pods: pods.Lister(), endpoints: eps.Lister(),
 		queue: worker.NewQueue("endpoints"),
 	}
-	enqueue := func(obj any) {
-		if key, err := cache.DeletionHandlingMetaNamespaceKeyFunc(obj); err == nil {
-			c.queue.Add(key)
-		}
-	}
-	if _, err := svcs.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
-		AddFunc: enqueue, UpdateFunc: func(_, cur any) { enqueue(cur) }, DeleteFunc: enqueue,
-	}); err != nil {
-		return nil, err
-	}
-	if _, err := pods.Informer().AddEventHandler(podendpoint.PodHandler(c.services, c.queue.Add)); err != nil {
-		return nil, err
-	}
-	if _, err := eps.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
-		AddFunc: enqueue, UpdateFunc: func(_, cur any) { enqueue(cur) }, DeleteFunc: enqueue,
-	}); err != nil {
+	if err := worker.AddHandlers(
+		worker.Watch{Informer: svcs.Informer(), Handler: worker.KeyHandler(c.queue.Add)},
+		worker.Watch{Informer: pods.Informer(), Handler: podendpoint.PodHandler(c.services, c.queue.Add)},
+		worker.Watch{Informer: eps.Informer(), Handler: worker.KeyHandler(c.queue.Add)},
+	); err != nil {
 		return nil, err
 	}
 	c.pool = worker.Pool{

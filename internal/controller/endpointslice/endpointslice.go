@@ -55,24 +55,13 @@ func New(cc *controllerctx.Context) (controllerctx.Controller, error) {
 		queue: worker.NewQueue("endpointslice"), metrics: m,
 		log: cc.Log.With("controller", "endpointslice"), MaxEndpoints: MaxEndpointsPerSlice,
 	}
-	enqueue := func(obj any) {
-		if key, err := cache.DeletionHandlingMetaNamespaceKeyFunc(obj); err == nil {
-			c.queue.Add(key)
-		}
-	}
-	if _, err := svcs.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
-		AddFunc: enqueue, UpdateFunc: func(_, cur any) { enqueue(cur) }, DeleteFunc: enqueue,
-	}); err != nil {
-		return nil, err
-	}
-	if _, err := pods.Informer().AddEventHandler(podendpoint.PodHandler(c.services, c.queue.Add)); err != nil {
-		return nil, err
-	}
-	// A slice changed or deleted by someone else is put back; a slice
-	// created while the cache lagged (a duplicate) is merged away.
-	if _, err := slices.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
-		AddFunc: c.sliceChanged, UpdateFunc: func(_, cur any) { c.sliceChanged(cur) }, DeleteFunc: c.sliceChanged,
-	}); err != nil {
+	if err := worker.AddHandlers(
+		worker.Watch{Informer: svcs.Informer(), Handler: worker.KeyHandler(c.queue.Add)},
+		worker.Watch{Informer: pods.Informer(), Handler: podendpoint.PodHandler(c.services, c.queue.Add)},
+		// A slice changed or deleted by someone else is put back; a slice
+		// created while the cache lagged (a duplicate) is merged away.
+		worker.Watch{Informer: slices.Informer(), Handler: worker.Handler(c.sliceChanged)},
+	); err != nil {
 		return nil, err
 	}
 	c.pool = worker.Pool{
@@ -88,10 +77,7 @@ func New(cc *controllerctx.Context) (controllerctx.Controller, error) {
 func (c *Controller) Run(ctx context.Context) error { return c.pool.Run(ctx) }
 
 func (c *Controller) sliceChanged(obj any) {
-	if t, ok := obj.(cache.DeletedFinalStateUnknown); ok {
-		obj = t.Obj
-	}
-	s, ok := obj.(*discoveryv1.EndpointSlice)
+	s, ok := worker.Unwrap[*discoveryv1.EndpointSlice](obj)
 	if !ok || s.Labels[discoveryv1.LabelManagedBy] != ManagedBy || s.Labels[discoveryv1.LabelServiceName] == "" {
 		return
 	}

@@ -18,9 +18,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 	if err != nil {
 		return nil, err
 	}
-	m := &metrics{sync: s, writes: prometheus.NewCounterVec(prometheus.CounterOpts{
-		Namespace: "skiff", Subsystem: "endpointslice", Name: "changes_total",
-		Help: "EndpointSlices written, by operation (create, update, delete).",
-	}, []string{"operation"})}
+	mk := worker.Metrics{Subsystem: "endpointslice"}
+	m := &metrics{sync: s, writes: mk.CounterVec("changes_total", "EndpointSlices written, by operation (create, update, delete).", "operation")}
 	return m, worker.Register(reg, m.writes)
 }

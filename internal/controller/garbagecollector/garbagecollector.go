@@ -20,6 +20,7 @@ import (
 	"k8s.io/client-go/util/workqueue"
 
 	"github.com/skiff-sh/skiff/internal/controller/controllerctx"
+	"github.com/skiff-sh/skiff/internal/controller/worker"
 )
 
 const ownerIndex = "owner-uid"
@@ -172,10 +173,7 @@ func ownerUIDs(obj any) ([]string, error) {
 }
 
 func asMeta(obj any) *metav1.PartialObjectMetadata {
-	if t, ok := obj.(cache.DeletedFinalStateUnknown); ok {
-		obj = t.Obj
-	}
-	m, _ := obj.(*metav1.PartialObjectMetadata)
+	m, _ := worker.Unwrap[*metav1.PartialObjectMetadata](obj)
 	return m
 }
 

@@ -15,19 +15,11 @@ type metrics struct {
 // newMetrics registers skiff_garbagecollector_items_total{result},
 // …_deleted_total and …_orphaned_total.
 func newMetrics(reg prometheus.Registerer) (*metrics, error) {
+	mk := worker.Metrics{Subsystem: "garbagecollector"}
 	m := &metrics{
-		processed: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Namespace: "skiff", Subsystem: "garbagecollector", Name: "items_total",
-			Help: "Objects examined, by result (success or error).",
-		}, []string{"result"}),
-		deleted: prometheus.NewCounter(prometheus.CounterOpts{
-			Namespace: "skiff", Subsystem: "garbagecollector", Name: "deleted_total",
-			Help: "Dependents deleted because their owners were gone or going.",
-		}),
-		orphaned: prometheus.NewCounter(prometheus.CounterOpts{
-			Namespace: "skiff", Subsystem: "garbagecollector", Name: "orphaned_total",
-			Help: "Dependents whose ownerReference was removed for an orphaning owner.",
-		}),
+		processed: mk.CounterVec("items_total", "Objects examined, by result (success or error).", "result"),
+		deleted:   mk.Counter("deleted_total", "Dependents deleted because their owners were gone or going."),
+		orphaned:  mk.Counter("orphaned_total", "Dependents whose ownerReference was removed for an orphaning owner."),
 	}
 	return m, worker.Register(reg, m.processed, m.deleted, m.orphaned)
 }

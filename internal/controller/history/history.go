@@ -43,6 +43,32 @@ type Owner struct {
 	CollisionCount *int32
 }
 
+// NewOwner returns the Owner of object with kind gvk and selector sel,
+// with a CollisionCount copied from status (nil counts as 0): on
+// ErrCollision the caller writes the bumped count back to its status.
+func NewOwner(object metav1.Object, gvk schema.GroupVersionKind, sel labels.Selector, status *int32) Owner {
+	var n int32
+	if status != nil {
+		n = *status
+	}
+	return Owner{Object: object, GVK: gvk, Selector: sel, CollisionCount: &n}
+}
+
+// Sync lists the revisions of o, oldest first, and ensures the one
+// holding template (see Ensure), labelled with the template's labels.
+// revs are the revisions as listed, before Ensure.
+func Sync(ctx context.Context, client kubernetes.Interface, lister appslisters.ControllerRevisionLister, o Owner, template *corev1.PodTemplateSpec) (revs []*appsv1.ControllerRevision, cur *appsv1.ControllerRevision, err error) {
+	if revs, err = List(lister, o); err != nil {
+		return nil, nil, err
+	}
+	data, err := Data(template)
+	if err != nil {
+		return nil, nil, err
+	}
+	cur, err = Ensure(ctx, client, o, revs, data, template.Labels)
+	return revs, cur, err
+}
+
 // Data is the revision contents for a pod template, as Kubernetes stores
 // them: a patch replacing spec.template.
 func Data(template *corev1.PodTemplateSpec) ([]byte, error) {
@@ -96,12 +122,7 @@ func List(lister appslisters.ControllerRevisionLister, o Owner) ([]*appsv1.Contr
 	if err != nil {
 		return nil, err
 	}
-	var out []*appsv1.ControllerRevision
-	for _, r := range all {
-		if ref := metav1.GetControllerOfNoCopy(r); ref != nil && ref.UID == o.Object.GetUID() {
-			out = append(out, r)
-		}
-	}
+	out := podutil.ControlledBy(all, o.Object.GetUID())
 	sort.SliceStable(out, func(i, j int) bool {
 		if out[i].Revision != out[j].Revision {
 			return out[i].Revision < out[j].Revision
@@ -159,8 +180,7 @@ func Ensure(ctx context.Context, client kubernetes.Interface, o Owner, revs []*a
 	if err != nil {
 		return nil, err
 	}
-	ref := metav1.GetControllerOfNoCopy(existing)
-	if ref != nil && ref.UID == o.Object.GetUID() && sameData(existing.Data.Raw, data) {
+	if podutil.IsControlledBy(existing, o.Object.GetUID()) && sameData(existing.Data.Raw, data) {
 		return existing, nil
 	}
 	*o.CollisionCount++
@@ -176,9 +196,18 @@ func sameData(a, b []byte) bool {
 	return reflect.DeepEqual(x, y)
 }
 
-// Truncate deletes the oldest revisions beyond limit that are not live
-// (in use by the owner's status or pods).
-func Truncate(ctx context.Context, client kubernetes.Interface, revs []*appsv1.ControllerRevision, live map[string]bool, limit int) error {
+// DefaultHistoryLimit is the revisions kept when the owner's
+// spec.revisionHistoryLimit is unset (Kubernetes' 10).
+const DefaultHistoryLimit = 10
+
+// Truncate deletes the oldest revisions beyond limit (the owner's
+// spec.revisionHistoryLimit; nil means DefaultHistoryLimit) that are not
+// live (in use by the owner's status or pods).
+func Truncate(ctx context.Context, client kubernetes.Interface, revs []*appsv1.ControllerRevision, live map[string]bool, limit *int32) error {
+	keep := DefaultHistoryLimit
+	if limit != nil {
+		keep = int(*limit)
+	}
 	var old []*appsv1.ControllerRevision
 	for _, r := range revs {
 		if !live[r.Name] {
@@ -186,7 +215,7 @@ func Truncate(ctx context.Context, client kubernetes.Interface, revs []*appsv1.C
 		}
 	}
 	var errs []error
-	for _, r := range old[:max(len(old)-limit, 0)] {
+	for _, r := range old[:max(len(old)-keep, 0)] {
 		err := client.AppsV1().ControllerRevisions(r.Namespace).Delete(ctx, r.Name, metav1.DeleteOptions{})
 		if err != nil && !apierrors.IsNotFound(err) {
 			errs = append(errs, fmt.Errorf("delete revision %s/%s: %w", r.Namespace, r.Name, err))

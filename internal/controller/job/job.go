@@ -8,7 +8,6 @@ import (
 
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 	batchlisters "k8s.io/client-go/listers/batch/v1"
 	corelisters "k8s.io/client-go/listers/core/v1"
@@ -75,18 +74,11 @@ func New(cc *controllerctx.Context) (controllerctx.Controller, error) {
 		backoff: map[string]backoffRecord{},
 	}
 	c.exp.Now = func() time.Time { return c.Clock.Now() }
-	if _, err := jobs.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
-		AddFunc:    c.enqueue,
-		UpdateFunc: func(_, cur any) { c.enqueue(cur) },
-		DeleteFunc: c.enqueue,
-	}); err != nil {
-		return nil, err
-	}
-	if _, err := pods.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
-		AddFunc:    c.addPod,
-		UpdateFunc: c.updatePod,
-		DeleteFunc: c.podDeleted,
-	}); err != nil {
+	pe := podutil.PodEvents{Owner: jobKey, Exp: c.exp, Enqueue: c.queue.Add}
+	if err := worker.AddHandlers(
+		worker.Watch{Informer: jobs.Informer(), Handler: worker.KeyHandler(c.queue.Add)},
+		worker.Watch{Informer: pods.Informer(), Handler: pe.Handler()},
+	); err != nil {
 		return nil, err
 	}
 	c.pool = worker.Pool{
@@ -100,56 +92,5 @@ func New(cc *controllerctx.Context) (controllerctx.Controller, error) {
 // Run syncs jobs until ctx ends.
 func (c *Controller) Run(ctx context.Context) error { return c.pool.Run(ctx) }
 
-func (c *Controller) enqueue(obj any) {
-	if key, err := cache.DeletionHandlingMetaNamespaceKeyFunc(obj); err == nil {
-		c.queue.Add(key)
-	}
-}
-
 // jobKey returns the key of the job controlling pod, if any.
-func jobKey(pod *corev1.Pod) (string, bool) {
-	ref := metav1.GetControllerOfNoCopy(pod)
-	if ref == nil || ref.Kind != jobKind.Kind || ref.APIVersion != jobKind.GroupVersion().String() {
-		return "", false
-	}
-	return pod.Namespace + "/" + ref.Name, true
-}
-
-func (c *Controller) addPod(obj any) {
-	pod := obj.(*corev1.Pod)
-	if key, ok := jobKey(pod); ok {
-		if pod.DeletionTimestamp != nil {
-			c.exp.DeletionObserved(key, pod.UID)
-		} else {
-			c.exp.CreationObserved(key)
-		}
-		c.queue.Add(key)
-	}
-}
-
-func (c *Controller) updatePod(old, cur any) {
-	oldPod, pod := old.(*corev1.Pod), cur.(*corev1.Pod)
-	if oldPod.ResourceVersion == pod.ResourceVersion {
-		return
-	}
-	if key, ok := jobKey(pod); ok {
-		if pod.DeletionTimestamp != nil && oldPod.DeletionTimestamp == nil {
-			c.exp.DeletionObserved(key, pod.UID)
-		}
-		c.queue.Add(key)
-	}
-}
-
-func (c *Controller) podDeleted(obj any) {
-	if t, ok := obj.(cache.DeletedFinalStateUnknown); ok {
-		obj = t.Obj
-	}
-	pod, ok := obj.(*corev1.Pod)
-	if !ok {
-		return
-	}
-	if key, ok := jobKey(pod); ok {
-		c.exp.DeletionObserved(key, pod.UID)
-		c.queue.Add(key)
-	}
-}
+func jobKey(pod *corev1.Pod) (string, bool) { return podutil.ControllerKey(pod, jobKind) }

@@ -17,16 +17,11 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 	if err != nil {
 		return nil, err
 	}
+	mk := worker.Metrics{Subsystem: "job"}
 	m := &metrics{
-		sync: s,
-		finished: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Namespace: "skiff", Subsystem: "job", Name: "finished_total",
-			Help: "Jobs that finished, by condition (Complete or Failed) and reason.",
-		}, []string{"condition", "reason"}),
-		podsCreated: prometheus.NewCounter(prometheus.CounterOpts{
-			Namespace: "skiff", Subsystem: "job", Name: "pods_created_total",
-			Help: "Pods created for jobs.",
-		}),
+		sync:        s,
+		finished:    mk.CounterVec("finished_total", "Jobs that finished, by condition (Complete or Failed) and reason.", "condition", "reason"),
+		podsCreated: mk.Counter("pods_created_total", "Pods created for jobs."),
 	}
 	return m, worker.Register(reg, m.finished, m.podsCreated)
 }

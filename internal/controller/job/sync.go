@@ -80,13 +80,7 @@ func (c *Controller) podsOf(job *batchv1.Job) ([]*corev1.Pod, error) {
 	if err != nil {
 		return nil, err
 	}
-	var out []*corev1.Pod
-	for _, p := range all {
-		if ref := metav1.GetControllerOfNoCopy(p); ref != nil && ref.UID == job.UID {
-			out = append(out, p)
-		}
-	}
-	return out, nil
+	return podutil.ControlledBy(all, job.UID), nil
 }
 
 // releaseOrphans removes the tracking finalizer from the pods of a

@@ -17,16 +17,11 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 	if err != nil {
 		return nil, err
 	}
+	mk := worker.Metrics{Subsystem: "nodeipam"}
 	m := &metrics{
-		sync: s,
-		allocated: prometheus.NewGauge(prometheus.GaugeOpts{
-			Namespace: "skiff", Subsystem: "nodeipam", Name: "allocated_cidrs",
-			Help: "Node pod CIDRs currently handed out.",
-		}),
-		full: prometheus.NewCounter(prometheus.CounterOpts{
-			Namespace: "skiff", Subsystem: "nodeipam", Name: "cidr_not_available_total",
-			Help: "Allocations that failed because the cluster CIDR was exhausted.",
-		}),
+		sync:      s,
+		allocated: mk.Gauge("allocated_cidrs", "Node pod CIDRs currently handed out."),
+		full:      mk.Counter("cidr_not_available_total", "Allocations that failed because the cluster CIDR was exhausted."),
 	}
 	return m, worker.Register(reg, m.allocated, m.full)
 }

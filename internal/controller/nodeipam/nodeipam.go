@@ -50,14 +50,7 @@ func New(cc *controllerctx.Context) (controllerctx.Controller, error) {
 		log: cc.Log.With("controller", "nodeipam"),
 	}
 	queue := worker.NewQueue("nodeipam")
-	enqueue := func(obj any) {
-		if key, err := cache.DeletionHandlingMetaNamespaceKeyFunc(obj); err == nil {
-			queue.Add(key)
-		}
-	}
-	if _, err := nodes.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
-		AddFunc: enqueue, UpdateFunc: func(_, cur any) { enqueue(cur) }, DeleteFunc: enqueue,
-	}); err != nil {
+	if _, err := nodes.Informer().AddEventHandler(worker.KeyHandler(queue.Add)); err != nil {
 		return nil, err
 	}
 	c.pool = worker.Pool{

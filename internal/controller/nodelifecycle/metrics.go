@@ -17,16 +17,11 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 	if err != nil {
 		return nil, err
 	}
+	mk := worker.Metrics{Subsystem: "nodelifecycle"}
 	m := &metrics{
-		sync: s,
-		unknown: prometheus.NewCounter(prometheus.CounterOpts{
-			Namespace: "skiff", Subsystem: "nodelifecycle", Name: "nodes_marked_unknown_total",
-			Help: "Times a node was marked Ready=Unknown after missing its heartbeats.",
-		}),
-		taintUpdates: prometheus.NewCounter(prometheus.CounterOpts{
-			Namespace: "skiff", Subsystem: "nodelifecycle", Name: "taint_updates_total",
-			Help: "Writes of a node's condition taints.",
-		}),
+		sync:         s,
+		unknown:      mk.Counter("nodes_marked_unknown_total", "Times a node was marked Ready=Unknown after missing its heartbeats."),
+		taintUpdates: mk.Counter("taint_updates_total", "Writes of a node's condition taints."),
 	}
 	return m, worker.Register(reg, m.unknown, m.taintUpdates)
 }

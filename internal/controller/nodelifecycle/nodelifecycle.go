@@ -63,26 +63,17 @@ func New(cc *controllerctx.Context) (controllerctx.Controller, error) {
 		Clock: clock.RealClock{}, health: map[string]*probe{},
 	}
 	queue := worker.NewQueue("nodelifecycle")
-	enqueue := func(obj any) {
-		if key, err := cache.DeletionHandlingMetaNamespaceKeyFunc(obj); err == nil {
-			queue.Add(key)
+	enqueueLease := worker.Enqueuer(func(key string) {
+		if ns, name, _ := cache.SplitMetaNamespaceKey(key); ns == corev1.NamespaceNodeLease {
+			queue.Add(name)
 		}
-	}
-	if _, err := nodes.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
-		AddFunc: enqueue, UpdateFunc: func(_, cur any) { enqueue(cur) }, DeleteFunc: enqueue,
-	}); err != nil {
-		return nil, err
-	}
-	enqueueLease := func(obj any) {
-		if key, err := cache.DeletionHandlingMetaNamespaceKeyFunc(obj); err == nil {
-			if ns, name, _ := cache.SplitMetaNamespaceKey(key); ns == corev1.NamespaceNodeLease {
-				queue.Add(name)
-			}
-		}
-	}
-	if _, err := leases.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
-		AddFunc: enqueueLease, UpdateFunc: func(_, cur any) { enqueueLease(cur) },
-	}); err != nil {
+	})
+	if err := worker.AddHandlers(
+		worker.Watch{Informer: nodes.Informer(), Handler: worker.KeyHandler(queue.Add)},
+		worker.Watch{Informer: leases.Informer(), Handler: cache.ResourceEventHandlerFuncs{
+			AddFunc: enqueueLease, UpdateFunc: func(_, cur any) { enqueueLease(cur) },
+		}},
+	); err != nil {
 		return nil, err
 	}
 	c.pool = worker.Pool{

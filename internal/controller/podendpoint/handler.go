@@ -5,16 +5,15 @@ import (
 	apiequality "k8s.io/apimachinery/pkg/api/equality"
 	corelisters "k8s.io/client-go/listers/core/v1"
 	"k8s.io/client-go/tools/cache"
+
+	"github.com/skiff-sh/skiff/internal/controller/worker"
 )
 
 // PodHandler enqueues the Services a pod belongs to, before and after a
 // change, whenever something an endpoint shows may have changed.
 func PodHandler(services corelisters.ServiceLister, enqueue func(key string)) cache.ResourceEventHandler {
 	add := func(obj any) {
-		if t, ok := obj.(cache.DeletedFinalStateUnknown); ok {
-			obj = t.Obj
-		}
-		if pod, ok := obj.(*corev1.Pod); ok {
+		if pod, ok := worker.Unwrap[*corev1.Pod](obj); ok {
 			for _, k := range ServicesFor(services, pod) {
 				enqueue(k)
 			}

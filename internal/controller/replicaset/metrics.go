@@ -19,16 +19,11 @@ func newMetrics(reg prometheus.Registerer, name string) (*metrics, error) {
 	if err != nil {
 		return nil, err
 	}
+	mk := worker.Metrics{Subsystem: name}
 	m := &metrics{
-		sync: s,
-		created: prometheus.NewCounter(prometheus.CounterOpts{
-			Namespace: "skiff", Subsystem: name, Name: "pods_created_total",
-			Help: "Pods the controller created.",
-		}),
-		deleted: prometheus.NewCounter(prometheus.CounterOpts{
-			Namespace: "skiff", Subsystem: name, Name: "pods_deleted_total",
-			Help: "Pods the controller deleted.",
-		}),
+		sync:    s,
+		created: mk.Counter("pods_created_total", "Pods the controller created."),
+		deleted: mk.Counter("pods_deleted_total", "Pods the controller deleted."),
 	}
 	return m, worker.Register(reg, m.created, m.deleted)
 }

@@ -122,17 +122,11 @@ func NewForKind(cc *controllerctx.Context, kind Kind) (*Controller, error) {
 // Run syncs owners until ctx ends.
 func (c *Controller) Run(ctx context.Context) error { return c.pool.Run(ctx) }
 
-func (c *Controller) enqueue(obj any) {
-	key, err := cache.DeletionHandlingMetaNamespaceKeyFunc(obj)
-	if err != nil {
-		return
-	}
-	c.queue.Add(key)
-}
+func (c *Controller) enqueue(obj any) { worker.Enqueuer(c.queue.Add)(obj) }
 
 func (c *Controller) deleteOwner(obj any) {
-	key, err := cache.DeletionHandlingMetaNamespaceKeyFunc(obj)
-	if err != nil {
+	key, ok := worker.Key(obj)
+	if !ok {
 		return
 	}
 	c.exp.Forget(key)
@@ -142,7 +136,7 @@ func (c *Controller) deleteOwner(obj any) {
 // ownerKey returns the key of the owner ref names, if it is of our kind
 // and still exists with that UID.
 func (c *Controller) ownerKey(ns string, ref *metav1.OwnerReference) (string, bool) {
-	if ref == nil || ref.Kind != c.kind.GVK.Kind || ref.APIVersion != c.kind.GVK.GroupVersion().String() {
+	if !podutil.IsKind(ref, c.kind.GVK) {
 		return "", false
 	}
 	o, err := c.kind.Get(ns, ref.Name)
@@ -217,15 +211,9 @@ func (c *Controller) updatePod(old, cur any) {
 }
 
 func (c *Controller) deletePod(obj any) {
-	pod, ok := obj.(*corev1.Pod)
+	pod, ok := worker.Unwrap[*corev1.Pod](obj)
 	if !ok {
-		tomb, ok := obj.(cache.DeletedFinalStateUnknown)
-		if !ok {
-			return
-		}
-		if pod, ok = tomb.Obj.(*corev1.Pod); !ok {
-			return
-		}
+		return
 	}
 	key, ok := c.ownerKey(pod.Namespace, podutil.GetControllerOf(pod))
 	if !ok {

@@ -16,9 +16,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 	if err != nil {
 		return nil, err
 	}
-	m := &metrics{sync: s, created: prometheus.NewCounter(prometheus.CounterOpts{
-		Namespace: "skiff", Subsystem: "serviceaccount", Name: "created_total",
-		Help: "Default ServiceAccounts created.",
-	})}
+	mk := worker.Metrics{Subsystem: "serviceaccount"}
+	m := &metrics{sync: s, created: mk.Counter("created_total", "Default ServiceAccounts created.")}
 	return m, worker.Register(reg, m.created)
 }

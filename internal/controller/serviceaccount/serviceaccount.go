@@ -71,10 +71,7 @@ func (c *Controller) enqueueNamespace(obj any) {
 }
 
 func (c *Controller) deleteAccount(obj any) {
-	if t, ok := obj.(cache.DeletedFinalStateUnknown); ok {
-		obj = t.Obj
-	}
-	if sa, ok := obj.(*corev1.ServiceAccount); ok && sa.Name == DefaultName {
+	if sa, ok := worker.Unwrap[*corev1.ServiceAccount](obj); ok && sa.Name == DefaultName {
 		c.queue.Add(sa.Namespace)
 	}
 }

@@ -18,14 +18,12 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 	if err != nil {
 		return nil, err
 	}
-	counter := func(name, help string) prometheus.Counter {
-		return prometheus.NewCounter(prometheus.CounterOpts{Namespace: "skiff", Subsystem: "statefulset", Name: name, Help: help})
-	}
+	mk := worker.Metrics{Subsystem: "statefulset"}
 	m := &metrics{
 		sync:        s,
-		podsCreated: counter("pods_created_total", "StatefulSet pods created."),
-		podsDeleted: counter("pods_deleted_total", "StatefulSet pods deleted (failed, scaled down or updated)."),
-		pvcsCreated: counter("claims_created_total", "PersistentVolumeClaims created from volumeClaimTemplates."),
+		podsCreated: mk.Counter("pods_created_total", "StatefulSet pods created."),
+		podsDeleted: mk.Counter("pods_deleted_total", "StatefulSet pods deleted (failed, scaled down or updated)."),
+		pvcsCreated: mk.Counter("claims_created_total", "PersistentVolumeClaims created from volumeClaimTemplates."),
 	}
 	return m, worker.Register(reg, m.podsCreated, m.podsDeleted, m.pvcsCreated)
 }

@@ -6,7 +6,6 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 	appslisters "k8s.io/client-go/listers/apps/v1"
 	corelisters "k8s.io/client-go/listers/core/v1"
@@ -16,6 +15,7 @@ import (
 	"k8s.io/utils/clock"
 
 	"github.com/skiff-sh/skiff/internal/controller/controllerctx"
+	"github.com/skiff-sh/skiff/internal/controller/podutil"
 	"github.com/skiff-sh/skiff/internal/controller/worker"
 )
 
@@ -52,18 +52,10 @@ func New(cc *controllerctx.Context) (controllerctx.Controller, error) {
 		recorder: cc.Recorder("statefulset-controller"), metrics: m,
 		log: cc.Log.With("controller", "statefulset"), Clock: clock.RealClock{},
 	}
-	if _, err := sets.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
-		AddFunc:    c.enqueue,
-		UpdateFunc: func(_, cur any) { c.enqueue(cur) },
-		DeleteFunc: c.enqueue,
-	}); err != nil {
-		return nil, err
-	}
-	if _, err := pods.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
-		AddFunc:    c.enqueuePod,
-		UpdateFunc: func(_, cur any) { c.enqueuePod(cur) },
-		DeleteFunc: c.enqueuePod,
-	}); err != nil {
+	if err := worker.AddHandlers(
+		worker.Watch{Informer: sets.Informer(), Handler: worker.KeyHandler(c.queue.Add)},
+		worker.Watch{Informer: pods.Informer(), Handler: worker.Handler(c.enqueuePod)},
+	); err != nil {
 		return nil, err
 	}
 	c.pool = worker.Pool{
@@ -78,23 +70,11 @@ func New(cc *controllerctx.Context) (controllerctx.Controller, error) {
 // Run syncs StatefulSets until ctx ends.
 func (c *Controller) Run(ctx context.Context) error { return c.pool.Run(ctx) }
 
-func (c *Controller) enqueue(obj any) {
-	if key, err := cache.DeletionHandlingMetaNamespaceKeyFunc(obj); err == nil {
-		c.queue.Add(key)
-	}
-}
-
 // enqueuePod enqueues the StatefulSet controlling pod.
 func (c *Controller) enqueuePod(obj any) {
-	if t, ok := obj.(cache.DeletedFinalStateUnknown); ok {
-		obj = t.Obj
-	}
-	pod, ok := obj.(*corev1.Pod)
-	if !ok {
-		return
-	}
-	ref := metav1.GetControllerOfNoCopy(pod)
-	if ref != nil && ref.Kind == setKind.Kind && ref.APIVersion == setKind.GroupVersion().String() {
-		c.queue.Add(pod.Namespace + "/" + ref.Name)
+	if pod, ok := worker.Unwrap[*corev1.Pod](obj); ok {
+		if key, ok := podutil.ControllerKey(pod, setKind); ok {
+			c.queue.Add(key)
+		}
 	}
 }

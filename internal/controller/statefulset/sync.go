@@ -13,10 +13,10 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
-	"k8s.io/client-go/tools/cache"
 
 	"github.com/skiff-sh/skiff/internal/controller/history"
 	"github.com/skiff-sh/skiff/internal/controller/podutil"
+	"github.com/skiff-sh/skiff/internal/controller/worker"
 )
 
 // round is one sync of one StatefulSet.
@@ -34,15 +34,10 @@ type round struct {
 }
 
 func (c *Controller) sync(ctx context.Context, key string) error {
-	ns, name, err := cache.SplitMetaNamespaceKey(key)
-	if err != nil {
-		return err
-	}
-	set, err := c.setLister.StatefulSets(ns).Get(name)
-	if apierrors.IsNotFound(err) {
-		return nil
-	}
-	if err != nil {
+	set, found, err := worker.Get(key, func(ns, name string) (*appsv1.StatefulSet, error) {
+		return c.setLister.StatefulSets(ns).Get(name)
+	})
+	if err != nil || !found {
 		return err
 	}
 	set = set.DeepCopy()
@@ -50,15 +45,11 @@ func (c *Controller) sync(ctx context.Context, key string) error {
 	if err != nil {
 		return fmt.Errorf("statefulset %s selector: %w", key, err)
 	}
-	var collisions int32
-	if set.Status.CollisionCount != nil {
-		collisions = *set.Status.CollisionCount
-	}
-	owner := history.Owner{Object: set, GVK: setKind, Selector: sel, CollisionCount: &collisions}
+	owner := history.NewOwner(set, setKind, sel, set.Status.CollisionCount)
 	r := &round{key: key, set: set, now: c.Clock.Now()}
 	revs, err := c.revisions(ctx, r, owner)
 	if errors.Is(err, history.ErrCollision) {
-		set.Status.CollisionCount = &collisions
+		set.Status.CollisionCount = owner.CollisionCount
 		return errors.Join(err, c.writeStatus(ctx, set))
 	}
 	if err != nil {
@@ -82,17 +73,11 @@ func (c *Controller) sync(ctx context.Context, key string) error {
 
 // revisions finds the current and update revisions, creating the latter.
 func (c *Controller) revisions(ctx context.Context, r *round, o history.Owner) ([]*appsv1.ControllerRevision, error) {
-	revs, err := history.List(c.revLister, o)
+	revs, update, err := history.Sync(ctx, c.client, c.revLister, o, &r.set.Spec.Template)
 	if err != nil {
 		return nil, err
 	}
-	data, err := history.Data(&r.set.Spec.Template)
-	if err != nil {
-		return nil, err
-	}
-	if r.update, err = history.Ensure(ctx, c.client, o, revs, data, r.set.Spec.Template.Labels); err != nil {
-		return nil, err
-	}
+	r.update = update
 	r.current = r.update
 	for _, rev := range revs {
 		if rev.Name == r.set.Status.CurrentRevision {
@@ -117,9 +102,8 @@ func (c *Controller) collectPods(r *round, sel labels.Selector) error {
 	}
 	r.replicas = make([]*corev1.Pod, n)
 	for _, p := range all {
-		ref := metav1.GetControllerOfNoCopy(p)
 		ord, ok := ordinal(r.set, p)
-		if ref == nil || ref.UID != r.set.UID || !ok {
+		if !podutil.IsControlledBy(p, r.set.UID) || !ok {
 			continue
 		}
 		if ord >= start && ord < start+n {
@@ -356,9 +340,5 @@ func (c *Controller) truncate(ctx context.Context, r *round, revs []*appsv1.Cont
 			live[revision(p)] = true
 		}
 	}
-	limit := 10
-	if r.set.Spec.RevisionHistoryLimit != nil {
-		limit = int(*r.set.Spec.RevisionHistoryLimit)
-	}
-	return history.Truncate(ctx, c.client, revs, live, limit)
+	return history.Truncate(ctx, c.client, revs, live, r.set.Spec.RevisionHistoryLimit)
 }

@@ -16,9 +16,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 	if err != nil {
 		return nil, err
 	}
-	m := &metrics{sync: s, evicted: prometheus.NewCounter(prometheus.CounterOpts{
-		Namespace: "skiff", Subsystem: "tainteviction", Name: "pod_deletions_total",
-		Help: "Pods deleted because of NoExecute taints.",
-	})}
+	mk := worker.Metrics{Subsystem: "tainteviction"}
+	m := &metrics{sync: s, evicted: mk.Counter("pod_deletions_total", "Pods deleted because of NoExecute taints.")}
 	return m, worker.Register(reg, m.evicted)
 }

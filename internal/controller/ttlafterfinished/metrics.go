@@ -16,9 +16,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 	if err != nil {
 		return nil, err
 	}
-	m := &metrics{sync: s, deleted: prometheus.NewCounter(prometheus.CounterOpts{
-		Namespace: "skiff", Subsystem: "ttlafterfinished", Name: "jobs_deleted_total",
-		Help: "Finished jobs deleted after their TTL.",
-	})}
+	mk := worker.Metrics{Subsystem: "ttlafterfinished"}
+	m := &metrics{sync: s, deleted: mk.Counter("jobs_deleted_total", "Finished jobs deleted after their TTL.")}
 	return m, worker.Register(reg, m.deleted)
 }

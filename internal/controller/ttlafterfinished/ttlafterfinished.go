@@ -83,15 +83,10 @@ func expiresIn(j *batchv1.Job, now time.Time) (d time.Duration, ok bool) {
 }
 
 func (c *Controller) sync(ctx context.Context, key string) error {
-	ns, name, err := cache.SplitMetaNamespaceKey(key)
-	if err != nil {
-		return err
-	}
-	j, err := c.lister.Jobs(ns).Get(name)
-	if apierrors.IsNotFound(err) {
-		return nil
-	}
-	if err != nil {
+	j, found, err := worker.Get(key, func(ns, name string) (*batchv1.Job, error) {
+		return c.lister.Jobs(ns).Get(name)
+	})
+	if err != nil || !found {
 		return err
 	}
 	if left, ok := expiresIn(j, c.Clock.Now()); !ok || left > 0 {
@@ -101,7 +96,7 @@ func (c *Controller) sync(ctx context.Context, key string) error {
 		return nil
 	}
 	// The cache may be stale: the TTL may have been raised meanwhile.
-	fresh, err := c.client.BatchV1().Jobs(ns).Get(ctx, name, metav1.GetOptions{})
+	fresh, err := c.client.BatchV1().Jobs(j.Namespace).Get(ctx, j.Name, metav1.GetOptions{})
 	if apierrors.IsNotFound(err) {
 		return nil
 	}
@@ -115,7 +110,7 @@ func (c *Controller) sync(ctx context.Context, key string) error {
 		return nil
 	}
 	policy := metav1.DeletePropagationBackground
-	err = c.client.BatchV1().Jobs(ns).Delete(ctx, name, metav1.DeleteOptions{
+	err = c.client.BatchV1().Jobs(j.Namespace).Delete(ctx, j.Name, metav1.DeleteOptions{
 		PropagationPolicy: &policy, Preconditions: &metav1.Preconditions{UID: &fresh.UID},
 	})
 	if err != nil && !apierrors.IsNotFound(err) && !apierrors.IsConflict(err) {

@@ -90,16 +90,11 @@ type SyncMetrics struct {
 // NewSyncMetrics registers skiff_<subsystem>_syncs_total{result} and
 // skiff_<subsystem>_sync_duration_seconds on reg (nil: not exported).
 func NewSyncMetrics(reg prometheus.Registerer, subsystem string) (*SyncMetrics, error) {
+	mk := Metrics{Subsystem: subsystem}
 	m := &SyncMetrics{
-		syncs: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Namespace: "skiff", Subsystem: subsystem, Name: "syncs_total",
-			Help: "Syncs of one object, by result (success or error).",
-		}, []string{"result"}),
-		duration: prometheus.NewHistogram(prometheus.HistogramOpts{
-			Namespace: "skiff", Subsystem: subsystem, Name: "sync_duration_seconds",
-			Help:    "Time one sync took, in seconds.",
-			Buckets: prometheus.ExponentialBuckets(0.001, 4, 8),
-		}),
+		syncs: mk.CounterVec("syncs_total", "Syncs of one object, by result (success or error).", "result"),
+		duration: mk.Histogram("sync_duration_seconds", "Time one sync took, in seconds.",
+			prometheus.ExponentialBuckets(0.001, 4, 8)),
 	}
 	return m, Register(reg, m.syncs, m.duration)
 }
