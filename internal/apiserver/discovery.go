@@ -89,11 +89,22 @@ func (d *discovery) add(res registry.Resource) {
 	sort.SliceStable(list.APIResources, func(i, j int) bool { return list.APIResources[i].Name < list.APIResources[j].Name })
 }
 
+// addGroup lists gv in its group; the first version added is preferred.
 func (d *discovery) addGroup(gv schema.GroupVersion) {
 	v := metav1.GroupVersionForDiscovery{GroupVersion: gv.String(), Version: gv.Version}
+	if one := d.byGroup[gv.Group]; one != nil {
+		one.Versions = append(one.Versions, v)
+		for i := range d.groups.Groups {
+			if d.groups.Groups[i].Name == gv.Group {
+				d.groups.Groups[i].Versions = append(d.groups.Groups[i].Versions, v)
+			}
+		}
+		return
+	}
 	g := metav1.APIGroup{Name: gv.Group, Versions: []metav1.GroupVersionForDiscovery{v}, PreferredVersion: v}
 	d.groups.Groups = append(d.groups.Groups, g)
 	one := g
+	one.Versions = append([]metav1.GroupVersionForDiscovery(nil), g.Versions...)
 	one.SetGroupVersionKind(schema.GroupVersionKind{Version: "v1", Kind: "APIGroup"})
 	d.byGroup[gv.Group] = &one
 }

@@ -22,6 +22,7 @@ type resourceHandler struct {
 	store *generic.Store
 	// fieldNames are the field selector keys the resource supports.
 	fieldNames map[string]bool
+	fields     *fieldManagers
 }
 
 func (h *resourceHandler) serve(w http.ResponseWriter, r *http.Request, ri *requestInfo) {
@@ -161,8 +162,15 @@ func (h *resourceHandler) create(w http.ResponseWriter, r *http.Request, ri *req
 	if err != nil {
 		return err
 	}
+	manager, err := requestManager(r, "CreateOptions")
+	if err != nil {
+		return err
+	}
 	obj, err := h.decodeNew(w, r)
 	if err != nil {
+		return err
+	}
+	if obj, err = h.fields.update("", nil, obj, manager); err != nil {
 		return err
 	}
 	created, err := h.store.Create(r.Context(), h.namespace(ri), obj, dry)
@@ -181,12 +189,16 @@ func (h *resourceHandler) update(w http.ResponseWriter, r *http.Request, ri *req
 	if err != nil {
 		return err
 	}
+	manager, err := requestManager(r, "UpdateOptions")
+	if err != nil {
+		return err
+	}
 	obj, err := h.decodeNew(w, r)
 	if err != nil {
 		return err
 	}
 	mutate := func(runtime.Object) (runtime.Object, error) { return obj.DeepCopyObject(), nil }
-	return h.write(w, r, ri, out, mutate, dry)
+	return h.write(w, r, ri, out, h.tracked(ri.Subresource, manager, mutate), dry)
 }
 
 // write runs an update of the main resource or status and answers 200, or

@@ -19,12 +19,10 @@ import (
 func patchType(r *http.Request) (types.PatchType, error) {
 	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	switch pt := types.PatchType(mt); pt {
-	case types.JSONPatchType, types.MergePatchType, types.StrategicMergePatchType:
+	case types.JSONPatchType, types.MergePatchType, types.StrategicMergePatchType, types.ApplyYAMLPatchType:
 		return pt, nil
-	case types.ApplyYAMLPatchType, types.ApplyCBORPatchType:
-		return "", apierrors.NewGenericServerResponse(http.StatusUnsupportedMediaType, "patch", schema.GroupResource{}, "", "server-side apply is not supported yet: use client-side kubectl apply", 0, false)
 	}
-	return "", apierrors.NewGenericServerResponse(http.StatusUnsupportedMediaType, "patch", schema.GroupResource{}, "", fmt.Sprintf("the server does not support patch type %q: supported types are %s, %s, %s", mt, types.JSONPatchType, types.MergePatchType, types.StrategicMergePatchType), 0, false)
+	return "", apierrors.NewGenericServerResponse(http.StatusUnsupportedMediaType, "patch", schema.GroupResource{}, "", fmt.Sprintf("the server does not support patch type %q: supported types are %s, %s, %s, %s", mt, types.JSONPatchType, types.MergePatchType, types.StrategicMergePatchType, types.ApplyYAMLPatchType), 0, false)
 }
 
 // applyPatch returns cur with the patch applied, as JSON.
@@ -69,6 +67,10 @@ func (h *resourceHandler) patch(w http.ResponseWriter, r *http.Request, ri *requ
 	if err != nil {
 		return err
 	}
+	manager, force, err := patchOptions(r, pt)
+	if err != nil {
+		return err
+	}
 	dry, err := dryRun(r)
 	if err != nil {
 		return err
@@ -80,6 +82,9 @@ func (h *resourceHandler) patch(w http.ResponseWriter, r *http.Request, ri *requ
 	body, err := readBody(r)
 	if err != nil {
 		return err
+	}
+	if pt == types.ApplyYAMLPatchType {
+		return h.apply(w, r, ri, out, body, manager, force, dry)
 	}
 	gvk := h.store.Resource.GVK()
 	mutate := func(cur runtime.Object) (runtime.Object, error) {
@@ -96,5 +101,5 @@ func (h *resourceHandler) patch(w http.ResponseWriter, r *http.Request, ri *requ
 		}
 		return obj, nil
 	}
-	return h.write(w, r, ri, out, mutate, dry)
+	return h.write(w, r, ri, out, h.tracked(ri.Subresource, manager, mutate), dry)
 }

@@ -143,7 +143,7 @@ func (s *Server) checkDisruptionBudgets(r *http.Request, pod *corev1.Pod) error 
 	if pod.Status.Phase == corev1.PodSucceeded || pod.Status.Phase == corev1.PodFailed || pod.DeletionTimestamp != nil {
 		return nil
 	}
-	pdbs := s.stores[policyv1.SchemeGroupVersion.WithResource("poddisruptionbudgets")]
+	pdbs := s.store(policyv1.SchemeGroupVersion.WithResource("poddisruptionbudgets"))
 	list, err := pdbs.List(r.Context(), pod.Namespace, generic.ListOptions{ResourceVersion: "0", Label: labels.Everything()})
 	if err != nil {
 		return err

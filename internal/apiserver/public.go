@@ -81,7 +81,7 @@ func (s *Server) serveNonResource(w http.ResponseWriter, r *http.Request) {
 		s.metrics.handler().ServeHTTP(w, r)
 		return
 	}
-	if s.discovery.serve(w, r) {
+	if s.currentDiscovery().serve(w, r) {
 		return
 	}
 	http.NotFound(w, r)

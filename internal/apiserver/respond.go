@@ -111,6 +111,9 @@ func toTable(r *http.Request, store *generic.Store, obj runtime.Object, withColu
 		t.ResourceVersion = m.GetResourceVersion()
 	}
 	columns, cells, ok := printers.For(store.Resource.GVK())
+	if c, custom := store.Strategy.(CustomStrategy); custom {
+		columns, cells, ok = c.Table()
+	}
 	if !ok {
 		columns, cells = defaultColumns, defaultCells
 	}

@@ -11,10 +11,16 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/util/managedfields"
 	"k8s.io/apimachinery/pkg/util/validation/field"
+	"sigs.k8s.io/structured-merge-diff/v6/fieldpath"
 )
 
-var scaleGVK = autoscalingv1.SchemeGroupVersion.WithKind("Scale")
+var (
+	scaleGVK     = autoscalingv1.SchemeGroupVersion.WithKind("Scale")
+	replicasPath = fieldpath.MakePathOrDie("spec", "replicas")
+)
 
 // replicasOf returns the spec and status replicas and the selector of a
 // scalable object.
@@ -98,15 +104,28 @@ func (h *resourceHandler) scaleInput(w http.ResponseWriter, r *http.Request, ri 
 		return nil, err
 	}
 	if ri.Verb == "update" {
+		manager, err := requestManager(r, "UpdateOptions")
+		if err != nil {
+			return nil, err
+		}
 		s := &autoscalingv1.Scale{}
 		if err := decodeBody(w, r, body, s, scaleGVK); err != nil {
 			return nil, err
 		}
-		return func(*autoscalingv1.Scale) (*autoscalingv1.Scale, error) { return s, nil }, nil
+		return func(cur *autoscalingv1.Scale) (*autoscalingv1.Scale, error) {
+			return h.trackScale(cur, s.DeepCopy(), manager)
+		}, nil
 	}
 	pt, err := patchType(r)
 	if err != nil {
 		return nil, err
+	}
+	manager, force, err := patchOptions(r, pt)
+	if err != nil {
+		return nil, err
+	}
+	if pt == types.ApplyYAMLPatchType {
+		return h.applyScale(body, manager, force)
 	}
 	return func(cur *autoscalingv1.Scale) (*autoscalingv1.Scale, error) {
 		patched, err := applyPatch(pt, cur, body)
@@ -114,7 +133,37 @@ func (h *resourceHandler) scaleInput(w http.ResponseWriter, r *http.Request, ri 
 			return nil, err
 		}
 		s := &autoscalingv1.Scale{}
-		return s, decodeAs(w, mediaJSON, validationIgnore, patched, s, scaleGVK)
+		if err := decodeAs(w, mediaJSON, validationIgnore, patched, s, scaleGVK); err != nil {
+			return nil, err
+		}
+		return h.trackScale(cur, s, manager)
+	}, nil
+}
+
+func (h *resourceHandler) trackScale(cur, s *autoscalingv1.Scale, manager string) (*autoscalingv1.Scale, error) {
+	obj, err := h.fields.update("scale", cur, s, manager)
+	if err != nil {
+		return nil, err
+	}
+	return obj.(*autoscalingv1.Scale), nil
+}
+
+// applyScale returns the desired Scale of a server-side apply to scale.
+func (h *resourceHandler) applyScale(body []byte, manager string, force bool) (func(*autoscalingv1.Scale) (*autoscalingv1.Scale, error), error) {
+	patch, err := decodeApply(body)
+	if err != nil {
+		return nil, err
+	}
+	fm, err := h.fields.get("scale")
+	if err != nil {
+		return nil, err
+	}
+	return func(cur *autoscalingv1.Scale) (*autoscalingv1.Scale, error) {
+		obj, err := fm.Apply(cur, patch.DeepCopy(), manager, force)
+		if err != nil {
+			return nil, err
+		}
+		return obj.(*autoscalingv1.Scale), nil
 	}, nil
 }
 
@@ -123,9 +172,21 @@ func setReplicas(h *resourceHandler, cur runtime.Object, desired func(*autoscali
 	if err != nil {
 		return nil, err
 	}
+	// Scale writers own spec.replicas of the parent: its managed fields
+	// are shown to the scale FieldManager as ownership of the Scale's
+	// spec.replicas, and the result is mapped back.
+	gv := h.store.Resource.GroupVersion()
+	fields := managedfields.NewScaleHandler(mustAccessor(cur).GetManagedFields(), gv, managedfields.ResourcePathMappings{gv.String(): replicasPath})
+	if curScale.ManagedFields, err = fields.ToSubresource(); err != nil {
+		return nil, apierrors.NewInternalError(err)
+	}
 	s, err := desired(curScale)
 	if err != nil {
 		return nil, err
+	}
+	entries, err := fields.ToParent(s.ManagedFields)
+	if err != nil {
+		return nil, apierrors.NewInternalError(err)
 	}
 	if s.ResourceVersion != "" && s.ResourceVersion != curScale.ResourceVersion {
 		return nil, h.store.Conflict(curScale.Name)
@@ -140,6 +201,7 @@ func setReplicas(h *resourceHandler, cur runtime.Object, desired func(*autoscali
 	}
 	*spec = s.Spec.Replicas
 	mustAccessor(next).SetResourceVersion("")
+	mustAccessor(next).SetManagedFields(entries)
 	return next, nil
 }
 

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 
 	"github.com/prometheus/client_golang/prometheus"
 	corev1 "k8s.io/api/core/v1"
@@ -65,11 +66,17 @@ type Config struct {
 
 // Server is the API server's HTTP handler.
 type Server struct {
-	cfg       Config
+	cfg     Config
+	metrics *metrics
+	types   *typeConverter
+
+	// mu guards the served resources, which custom resource definitions
+	// add and remove while the server runs (see AddStores).
+	mu        sync.RWMutex
+	order     []*generic.Store
 	stores    map[schema.GroupVersionResource]*generic.Store
 	handlers  map[schema.GroupVersionResource]*resourceHandler
 	discovery *discovery
-	metrics   *metrics
 }
 
 // New builds the handler; it starts nothing.
@@ -83,12 +90,11 @@ func New(cfg Config) *Server {
 		handlers: map[schema.GroupVersionResource]*resourceHandler{},
 		metrics:  newMetrics(cfg.Metrics),
 	}
+	s.types = &typeConverter{}
 	for _, st := range cfg.Stores {
-		gvr := st.Resource.GroupVersionResource
-		s.stores[gvr] = st
-		s.handlers[gvr] = &resourceHandler{store: st, fieldNames: fieldNames(st)}
+		s.types.resources = append(s.types.resources, st.Resource)
 	}
-	s.discovery = newDiscovery(cfg.Stores, cfg.ExternalAddress)
+	s.AddStores(cfg.Stores...)
 	return s
 }
 
@@ -158,9 +164,13 @@ func (s *Server) authorize(r *http.Request, u *authn.User, ri *requestInfo) erro
 
 func (s *Server) serveResource(w http.ResponseWriter, r *http.Request, ri *requestInfo) {
 	gvr := schema.GroupVersionResource{Group: ri.Group, Version: ri.Version, Resource: ri.Resource}
-	h, ok := s.handlers[gvr]
+	h, ok := s.handler(gvr)
 	if !ok || (ri.Namespace != "" && !h.store.Resource.Namespaced && ri.Resource != "namespaces") {
 		writeError(w, r, apierrors.NewNotFound(schema.GroupResource{Group: ri.Group, Resource: ri.Resource}, ri.Name))
+		return
+	}
+	if err := checkCustom(w, r, ri, h); err != nil {
+		writeError(w, r, err)
 		return
 	}
 	if ri.Subresource == "" {
@@ -184,6 +194,9 @@ func (s *Server) serveSubresource(w http.ResponseWriter, r *http.Request, h *res
 	case sub == "finalize" && verb == "update":
 		return h.finalizeNamespace(w, r, ri)
 	case sub == "scale" && (verb == "get" || verb == "update" || verb == "patch"):
+		if c, ok := h.store.Strategy.(CustomStrategy); ok {
+			return h.serveCustomScale(w, r, ri, c)
+		}
 		return h.serveScale(w, r, ri)
 	case sub == "binding" && verb == "create":
 		return h.serveBinding(w, r, ri)
@@ -201,12 +214,16 @@ func (h *resourceHandler) finalizeNamespace(w http.ResponseWriter, r *http.Reque
 	if err != nil {
 		return err
 	}
+	manager, err := requestManager(r, "UpdateOptions")
+	if err != nil {
+		return err
+	}
 	obj, err := h.decodeNew(w, r)
 	if err != nil {
 		return err
 	}
 	want := obj.(*corev1.Namespace)
-	return h.write(w, r, ri, out, func(cur runtime.Object) (runtime.Object, error) {
+	return h.write(w, r, ri, out, h.tracked(ri.Subresource, manager, func(cur runtime.Object) (runtime.Object, error) {
 		if cur == nil {
 			return nil, apierrors.NewNotFound(h.store.GroupResource(), ri.Name)
 		}
@@ -214,5 +231,5 @@ func (h *resourceHandler) finalizeNamespace(w http.ResponseWriter, r *http.Reque
 		ns.Spec.Finalizers = want.Spec.Finalizers
 		ns.ResourceVersion = want.ResourceVersion
 		return ns, nil
-	}, false)
+	}), false)
 }

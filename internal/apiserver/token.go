@@ -116,7 +116,7 @@ func (s *Server) boundObject(r *http.Request, ri *requestInfo, b *authentication
 
 // get reads an object of a served resource, newest state (from etcd).
 func (s *Server) get(r *http.Request, gvr schema.GroupVersionResource, ns, name string) (metav1.Object, error) {
-	st := s.stores[gvr]
+	st := s.store(gvr)
 	if st == nil {
 		return nil, apierrors.NewNotFound(gvr.GroupResource(), name)
 	}

@@ -5,12 +5,16 @@ import (
 	"sort"
 	"strings"
 
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	"k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/kube-openapi/pkg/common"
 	"k8s.io/kube-openapi/pkg/validation/spec"
 
 	"github.com/skiff-sh/skiff/internal/openapi/generated"
+	"github.com/skiff-sh/skiff/internal/registry"
 )
 
 // Names of the meta.k8s.io models the paths refer to.
@@ -176,11 +180,19 @@ func wrapRefs(s *spec.Schema) {
 	wrapRefs(s.Not)
 }
 
+// modelScheme knows the Go types of every served kind.
+var modelScheme = func() *runtime.Scheme {
+	s := runtime.NewScheme()
+	utilruntime.Must(scheme.AddToScheme(s))
+	utilruntime.Must(apiextensionsv1.AddToScheme(s))
+	return s
+}()
+
 // modelName is the OpenAPI model name of a kind ("io.k8s.api.apps.v1.
 // Deployment"): the name the type itself reports, else the name the
 // Kubernetes convention gives it.
 func modelName(gvk schema.GroupVersionKind) string {
-	if obj, err := scheme.Scheme.New(gvk); err == nil {
+	if obj, err := modelScheme.New(gvk); err == nil {
 		if n, ok := obj.(interface{ OpenAPIModelName() string }); ok {
 			return n.OpenAPIModelName()
 		}
@@ -191,4 +203,12 @@ func modelName(gvk schema.GroupVersionKind) string {
 	}
 	group, _, _ = strings.Cut(strings.TrimSuffix(group, ".k8s.io"), ".")
 	return "io.k8s.api." + group + "." + gvk.Version + "." + gvk.Kind
+}
+
+// Schemas returns the OpenAPI v3 schema of every model keyed by its name
+// ("io.k8s.api.apps.v1.Deployment"), the kinds the resources serve
+// carrying x-kubernetes-group-version-kind: what managedfields'
+// NewTypeConverter takes. Each call builds new schemas.
+func Schemas(resources []registry.Resource) map[string]*spec.Schema {
+	return loadModels(v3Ref, true, servedKinds(resources)).schemas
 }

@@ -72,6 +72,7 @@ var (
 	policy      = schema.GroupVersion{Group: "policy", Version: "v1"}
 	scheduling  = schema.GroupVersion{Group: "scheduling.k8s.io", Version: "v1"}
 	events      = schema.GroupVersion{Group: "events.k8s.io", Version: "v1"}
+	apiext      = schema.GroupVersion{Group: "apiextensions.k8s.io", Version: "v1"}
 )
 
 // Builtin returns the built-in resources in the order discovery lists them.
@@ -123,6 +124,8 @@ func Builtin() []Resource {
 		group(scheduling, "priorityclasses", "PriorityClass", false, []string{"pc"}),
 
 		createOnUpdate(group(events, "events", "Event", true, []string{"ev"})),
+
+		withCategories(group(apiext, "customresourcedefinitions", "CustomResourceDefinition", false, []string{"crd", "crds"}, "status"), []string{"api-extensions"}),
 	}
 }
 

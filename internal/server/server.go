@@ -16,10 +16,12 @@ import (
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"golang.org/x/sync/errgroup"
 	corev1 "k8s.io/api/core/v1"
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	"k8s.io/client-go/rest"
 
 	"github.com/skiff-sh/skiff/internal/apiserver"
 	"github.com/skiff-sh/skiff/internal/auth/admission"
+	"github.com/skiff-sh/skiff/internal/crd"
 	"github.com/skiff-sh/skiff/internal/etcd"
 	"github.com/skiff-sh/skiff/internal/openapi"
 	"github.com/skiff-sh/skiff/internal/pki"
@@ -82,7 +84,8 @@ func (s *Server) Run(ctx context.Context) error {
 	}
 	s.bundle = bundle
 	reg := prometheus.NewRegistry()
-	stores, err := buildStores(client, s.cfg.WatchCacheSize, storage.NewMetrics(reg), s.log)
+	metrics := storage.NewMetrics(reg)
+	stores, err := buildStores(client, s.cfg.WatchCacheSize, metrics, s.log)
 	if err != nil {
 		return err
 	}
@@ -118,6 +121,16 @@ func (s *Server) Run(ctx context.Context) error {
 		Metrics:         reg,
 		OpenAPI:         openapi.New(registry.Builtin()),
 	})
+	// Custom resources are served before the API answers.
+	crdStore := storeFor(stores, apiextensionsv1.SchemeGroupVersion.WithResource("customresourcedefinitions"))
+	crds := &crd.Controller{
+		CRDs: crdStore, Client: client, CacheSize: s.cfg.WatchCacheSize, Admission: crdStore.Admission,
+		Metrics: metrics, Registry: api, Builtin: registry.Builtin(), Log: s.log,
+	}
+	if err := crds.Sync(gctx); err != nil {
+		s.log.Warn("custom resource definitions", "err", err)
+	}
+	g.Go(func() error { return crds.Run(gctx, 200*time.Millisecond) })
 	srv := &http.Server{Handler: api, BaseContext: func(net.Listener) context.Context { return gctx }, HTTP2: &http.HTTP2Config{MaxConcurrentStreams: 1000}, ReadHeaderTimeout: 30 * time.Second, ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelDebug)}
 	g.Go(func() error { return serve(gctx, srv, ln) })
 	if err := s.ensureSystemObjects(gctx, stores); err != nil {
