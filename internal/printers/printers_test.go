@@ -16,7 +16,8 @@ import (
 )
 
 // Kubernetes prints these with the default Name and Created At columns.
-var defaultPrinted = map[string]bool{"Role": true, "ClusterRole": true, "LimitRange": true}
+// Kinds Kubernetes prints with NAME and CREATED AT only.
+var defaultPrinted = map[string]bool{"Role": true, "ClusterRole": true, "LimitRange": true, "CustomResourceDefinition": true}
 
 func TestEveryServedKindHasColumns(t *testing.T) {
 	for _, res := range registry.Builtin() {
