@@ -150,55 +150,63 @@ func (h *resourceHandler) decodeNew(w http.ResponseWriter, r *http.Request) (run
 	return obj, nil
 }
 
+// writeRequest is what every create or update request carries: the
+// response format, dryRun, the field manager and the decoded body.
+type writeRequest struct {
+	out     output
+	dry     bool
+	manager string
+	obj     runtime.Object
+}
+
+// parseWrite reads a create or update request; optionsKind names the
+// options type in errors ("CreateOptions", "UpdateOptions").
+func (h *resourceHandler) parseWrite(w http.ResponseWriter, r *http.Request, optionsKind string) (*writeRequest, error) {
+	out, err := negotiate(r)
+	if err != nil {
+		return nil, err
+	}
+	dry, err := dryRun(r)
+	if err != nil {
+		return nil, err
+	}
+	manager, err := requestManager(r, optionsKind)
+	if err != nil {
+		return nil, err
+	}
+	obj, err := h.decodeNew(w, r)
+	if err != nil {
+		return nil, err
+	}
+	return &writeRequest{out: out, dry: dry, manager: manager, obj: obj}, nil
+}
+
 func (h *resourceHandler) create(w http.ResponseWriter, r *http.Request, ri *requestInfo) error {
 	if ri.Name != "" {
 		return apierrors.NewMethodNotSupported(h.store.GroupResource(), "create")
 	}
-	out, err := negotiate(r)
+	wr, err := h.parseWrite(w, r, "CreateOptions")
 	if err != nil {
 		return err
 	}
-	dry, err := dryRun(r)
+	obj, err := h.fields.update("", nil, wr.obj, wr.manager)
 	if err != nil {
 		return err
 	}
-	manager, err := requestManager(r, "CreateOptions")
+	created, err := h.store.Create(r.Context(), h.namespace(ri), obj, wr.dry)
 	if err != nil {
 		return err
 	}
-	obj, err := h.decodeNew(w, r)
-	if err != nil {
-		return err
-	}
-	if obj, err = h.fields.update("", nil, obj, manager); err != nil {
-		return err
-	}
-	created, err := h.store.Create(r.Context(), h.namespace(ri), obj, dry)
-	if err != nil {
-		return err
-	}
-	return respond(w, r, out, http.StatusCreated, h.store, created)
+	return respond(w, r, wr.out, http.StatusCreated, h.store, created)
 }
 
 func (h *resourceHandler) update(w http.ResponseWriter, r *http.Request, ri *requestInfo) error {
-	out, err := negotiate(r)
+	wr, err := h.parseWrite(w, r, "UpdateOptions")
 	if err != nil {
 		return err
 	}
-	dry, err := dryRun(r)
-	if err != nil {
-		return err
-	}
-	manager, err := requestManager(r, "UpdateOptions")
-	if err != nil {
-		return err
-	}
-	obj, err := h.decodeNew(w, r)
-	if err != nil {
-		return err
-	}
-	mutate := func(runtime.Object) (runtime.Object, error) { return obj.DeepCopyObject(), nil }
-	return h.write(w, r, ri, out, h.tracked(ri.Subresource, manager, mutate), dry)
+	mutate := func(runtime.Object) (runtime.Object, error) { return wr.obj.DeepCopyObject(), nil }
+	return h.write(w, r, ri, wr.out, h.tracked(ri.Subresource, wr.manager, mutate), wr.dry)
 }
 
 // write runs an update of the main resource or status and answers 200, or

@@ -210,20 +210,12 @@ func (s *Server) serveSubresource(w http.ResponseWriter, r *http.Request, h *res
 
 // finalizeNamespace replaces only spec.finalizers, as namespaces/finalize does.
 func (h *resourceHandler) finalizeNamespace(w http.ResponseWriter, r *http.Request, ri *requestInfo) error {
-	out, err := negotiate(r)
+	wr, err := h.parseWrite(w, r, "UpdateOptions")
 	if err != nil {
 		return err
 	}
-	manager, err := requestManager(r, "UpdateOptions")
-	if err != nil {
-		return err
-	}
-	obj, err := h.decodeNew(w, r)
-	if err != nil {
-		return err
-	}
-	want := obj.(*corev1.Namespace)
-	return h.write(w, r, ri, out, h.tracked(ri.Subresource, manager, func(cur runtime.Object) (runtime.Object, error) {
+	want := wr.obj.(*corev1.Namespace)
+	return h.write(w, r, ri, wr.out, h.tracked(ri.Subresource, wr.manager, func(cur runtime.Object) (runtime.Object, error) {
 		if cur == nil {
 			return nil, apierrors.NewNotFound(h.store.GroupResource(), ri.Name)
 		}
@@ -231,5 +223,5 @@ func (h *resourceHandler) finalizeNamespace(w http.ResponseWriter, r *http.Reque
 		ns.Spec.Finalizers = want.Spec.Finalizers
 		ns.ResourceVersion = want.ResourceVersion
 		return ns, nil
-	}), false)
+	}), wr.dry)
 }
