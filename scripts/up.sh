@@ -9,7 +9,7 @@ LOG=${SKIFF_LOG:-/var/log/skiff.log}
 
 bash scripts/install-deps.sh
 echo "==> building skiff"
-go build -o /usr/local/bin/skiff ./cmd/skiff
+go build -trimpath -ldflags="-s -w" -o /usr/local/bin/skiff ./cmd/skiff
 # The agent packs this static program into its pause image (docs/agent.md).
 CGO_ENABLED=0 go build -ldflags="-s -w" -o /usr/local/bin/skiff-pause ./cmd/pause
 

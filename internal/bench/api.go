@@ -88,6 +88,7 @@ func RunAPI(ctx context.Context, opts APIOptions, out io.Writer) (*APIReport, er
 		run  func() error
 	}{
 		{"start on a fresh data dir, idle footprint", func() error { return footprint(ctx, p, opts.Idle, r) }},
+		{"restart as the API server alone for the load", func() error { return apiOnly(ctx, p) }},
 		{fmt.Sprintf("%d pod creates, %d clients", opts.Creates, opts.Clients), func() error { return creates(ctx, p, opts, r) }},
 		{"raw etcd puts, same etcd", func() error { return etcdPuts(ctx, p, opts, r) }},
 		{fmt.Sprintf("LIST of %d pods", opts.ListSize), func() error { return lists(ctx, p, opts, r) }},
@@ -139,6 +140,17 @@ func footprint(ctx context.Context, p *serverProc, idle time.Duration, r *APIRep
 	}
 	r.ReadyRestartMs = ms(d)
 	return nil
+}
+
+// apiOnly restarts the server without the scheduler and the controllers:
+// thousands of unschedulable bench pods would otherwise keep them busy on
+// the same two cores, and the load figures are meant to be the API
+// server's, as kube-apiserver is measured alone.
+func apiOnly(ctx context.Context, p *serverProc) error {
+	p.stop()
+	p.apiOnly = true
+	_, err := p.start(ctx)
+	return err
 }
 
 func benchPod(name string) *corev1.Pod {

@@ -31,6 +31,9 @@ type serverProc struct {
 	etcdClient string
 	etcdPeer   string
 	log        *os.File
+	// apiOnly starts the API server without the scheduler and the
+	// controllers, so load figures are the API server's own.
+	apiOnly bool
 }
 
 func freeAddr() (string, error) {
@@ -69,6 +72,9 @@ func (p *serverProc) start(ctx context.Context) (time.Duration, error) {
 		"--bind-address", "127.0.0.1", "--advertise-address", "127.0.0.1",
 		"--etcd-listen-client-url", "http://"+p.etcdClient, "--etcd-listen-peer-url", "http://"+p.etcdPeer,
 		"--log-level", "warn")
+	if p.apiOnly {
+		p.cmd.Args = append(p.cmd.Args, "--disable-scheduler", "--disable-controller-manager")
+	}
 	if p.log, err = os.OpenFile(filepath.Join(p.dataDir, "server.log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600); err != nil {
 		return 0, err
 	}
