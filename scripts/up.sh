@@ -18,7 +18,7 @@ if [ -f "$DATA_DIR/skiff.pid" ] && kill -0 "$(cat "$DATA_DIR/skiff.pid")" 2>/dev
 else
   mkdir -p "$DATA_DIR"
   echo "==> starting skiff server (log: $LOG)"
-  nohup /usr/local/bin/skiff server --data-dir "$DATA_DIR" >"$LOG" 2>&1 &
+  nohup /usr/local/bin/skiff server --data-dir "$DATA_DIR" --enable-agent >"$LOG" 2>&1 &
   echo $! >"$DATA_DIR/skiff.pid"
 fi
 
