@@ -29,6 +29,10 @@ type Options struct {
 	NodeMonitorGracePeriod time.Duration
 	// Workers per controller (5, as kube-controller-manager's --concurrent-*).
 	Workers int
+	// RootCA is the cluster CA bundle (PEM) published in every namespace's
+	// kube-root-ca.crt ConfigMap, as --root-ca-file does. Empty: the
+	// manager takes the CA its REST config trusts (CAData or CAFile).
+	RootCA []byte
 }
 
 // Defaults returns Kubernetes' defaults.

@@ -8,6 +8,7 @@ import (
 	"github.com/skiff-sh/skiff/internal/controller/cronjob"
 	"github.com/skiff-sh/skiff/internal/controller/daemonset"
 	"github.com/skiff-sh/skiff/internal/controller/deployment"
+	"github.com/skiff-sh/skiff/internal/controller/disruption"
 	"github.com/skiff-sh/skiff/internal/controller/endpoints"
 	"github.com/skiff-sh/skiff/internal/controller/endpointslice"
 	"github.com/skiff-sh/skiff/internal/controller/garbagecollector"
@@ -17,6 +18,8 @@ import (
 	"github.com/skiff-sh/skiff/internal/controller/nodelifecycle"
 	"github.com/skiff-sh/skiff/internal/controller/replicaset"
 	"github.com/skiff-sh/skiff/internal/controller/replicationcontroller"
+	"github.com/skiff-sh/skiff/internal/controller/resourcequota"
+	"github.com/skiff-sh/skiff/internal/controller/rootcacertpublisher"
 	"github.com/skiff-sh/skiff/internal/controller/serviceaccount"
 	"github.com/skiff-sh/skiff/internal/controller/statefulset"
 	"github.com/skiff-sh/skiff/internal/controller/tainteviction"
@@ -43,6 +46,9 @@ func Builtin() map[string]controllerctx.Constructor {
 		"taint-eviction-controller": tainteviction.New,
 		"nodeipam":                  nodeipam.New,
 		"serviceaccount":            serviceaccount.New,
+		"root-ca-cert-publisher":    rootcacertpublisher.New,
+		"disruption":                disruption.New,
+		"resourcequota":             resourcequota.New,
 	}
 }
 

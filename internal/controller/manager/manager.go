@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"os"
 	"slices"
 	"sort"
 	"strings"
@@ -149,6 +150,15 @@ func (m *Manager) context() (*controllerctx.Context, func(), error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	opts := m.cfg.Options
+	if len(opts.RootCA) == 0 {
+		opts.RootCA = m.cfg.REST.CAData
+		if len(opts.RootCA) == 0 && m.cfg.REST.CAFile != "" {
+			if opts.RootCA, err = os.ReadFile(m.cfg.REST.CAFile); err != nil {
+				return nil, nil, fmt.Errorf("root CA: %w", err)
+			}
+		}
+	}
 	broadcaster := record.NewBroadcaster()
 	broadcaster.StartRecordingToSink(&typedcorev1.EventSinkImpl{Interface: client.CoreV1().Events("")})
 	cc := &controllerctx.Context{
@@ -157,7 +167,7 @@ func (m *Manager) context() (*controllerctx.Context, func(), error) {
 		Recorder: func(component string) record.EventRecorder {
 			return broadcaster.NewRecorder(scheme(), corev1.EventSource{Component: component})
 		},
-		Options: m.cfg.Options, Metrics: m.cfg.Metrics, Log: m.cfg.Log,
+		Options: opts, Metrics: m.cfg.Metrics, Log: m.cfg.Log,
 	}
 	return cc, broadcaster.Shutdown, nil
 }
