@@ -94,15 +94,9 @@ func (c *Controller) enqueueConfigMap(obj any) {
 // sync creates or restores kube-root-ca.crt in namespace name if it is
 // active.
 func (c *Controller) sync(ctx context.Context, name string) error {
-	ns, err := c.nsLister.Get(name)
-	if apierrors.IsNotFound(err) {
-		return nil
-	}
-	if err != nil {
+	_, active, err := worker.ActiveNamespace(c.nsLister, name)
+	if err != nil || !active {
 		return err
-	}
-	if ns.DeletionTimestamp != nil || ns.Status.Phase == corev1.NamespaceTerminating {
-		return nil
 	}
 	want := map[string]string{DataKey: c.rootCA}
 	cm, err := c.cmLister.ConfigMaps(name).Get(ConfigMapName)

@@ -79,15 +79,9 @@ func (c *Controller) deleteAccount(obj any) {
 // sync creates the default ServiceAccount of namespace name if it is
 // active and lacks one.
 func (c *Controller) sync(ctx context.Context, name string) error {
-	ns, err := c.nsLister.Get(name)
-	if apierrors.IsNotFound(err) {
-		return nil
-	}
-	if err != nil {
+	_, active, err := worker.ActiveNamespace(c.nsLister, name)
+	if err != nil || !active {
 		return err
-	}
-	if ns.DeletionTimestamp != nil || ns.Status.Phase == corev1.NamespaceTerminating {
-		return nil
 	}
 	if _, err := c.saLister.ServiceAccounts(name).Get(DefaultName); err == nil {
 		return nil
