@@ -116,17 +116,9 @@ func (c *Controller) enqueuePod(obj any) {
 }
 
 func (c *Controller) enqueueNamespaceOf(obj any) {
-	o, ok := worker.Unwrap[metav1.Object](obj)
-	if !ok {
-		return
-	}
-	pdbs, err := c.pdbLister.PodDisruptionBudgets(o.GetNamespace()).List(labels.Everything())
-	if err != nil {
-		return
-	}
-	for _, pdb := range pdbs {
-		c.queue.Add(pdb.Namespace + "/" + pdb.Name)
-	}
+	worker.EnqueueNamespaceOf(obj, func(ns string) ([]*policyv1.PodDisruptionBudget, error) {
+		return c.pdbLister.PodDisruptionBudgets(ns).List(labels.Everything())
+	}, c.queue.Add)
 }
 
 func (c *Controller) sync(ctx context.Context, key string) error {

@@ -100,17 +100,9 @@ func (c *Controller) Run(ctx context.Context) error {
 }
 
 func (c *Controller) enqueueNamespaceOf(obj any) {
-	o, ok := worker.Unwrap[metav1.Object](obj)
-	if !ok {
-		return
-	}
-	qs, err := c.quotas.ResourceQuotas(o.GetNamespace()).List(labels.Everything())
-	if err != nil {
-		return
-	}
-	for _, q := range qs {
-		c.queue.Add(q.Namespace + "/" + q.Name)
-	}
+	worker.EnqueueNamespaceOf(obj, func(ns string) ([]*corev1.ResourceQuota, error) {
+		return c.quotas.ResourceQuotas(ns).List(labels.Everything())
+	}, c.queue.Add)
 }
 
 func (c *Controller) sync(ctx context.Context, key string) error {

@@ -2,6 +2,7 @@ package worker
 
 import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/tools/cache"
 )
 
@@ -78,4 +79,21 @@ func Get[T any](key string, get func(namespace, name string) (T, error)) (obj T,
 		return obj, false, nil
 	}
 	return obj, err == nil, err
+}
+
+// EnqueueNamespaceOf adds the key of every object list returns for the
+// namespace of obj (an event's object or tombstone): for controllers whose
+// objects sum up a whole namespace, such as quotas and disruption budgets.
+func EnqueueNamespaceOf[T metav1.Object](obj any, list func(namespace string) ([]T, error), add func(key string)) {
+	o, ok := Unwrap[metav1.Object](obj)
+	if !ok {
+		return
+	}
+	items, err := list(o.GetNamespace())
+	if err != nil {
+		return
+	}
+	for _, it := range items {
+		add(it.GetNamespace() + "/" + it.GetName())
+	}
 }
