@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages skiff uses, if missing. Needs root.
 set -euo pipefail
-pkgs=(curl ca-certificates containerd runc containernetworking-plugins busybox-static nftables iptables conntrack)
+pkgs=(curl ca-certificates containerd runc containernetworking-plugins busybox-static nftables iptables conntrack iproute2)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

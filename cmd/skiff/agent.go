@@ -28,6 +28,9 @@ func runAgent(ctx context.Context, args []string) error {
 	fs.StringVar(&cfg.PodCIDR, "pod-cidr", "", "pod range of this node (default: the node's spec.podCIDR, else 10.42.0.0/24)")
 	fs.StringVar(&cfg.PauseBinary, "pause-binary", "", "static pause program for images/pause.tar (default: skiff-pause beside skiff, else on PATH)")
 	fs.StringVar(&cfg.ContainerdBinary, "containerd", "containerd", "containerd executable")
+	fs.StringVar(&cfg.KubeletServerAddr, "kubelet-server-address", ":10250", "where the kubelet serves logs, exec, attach and port-forward to the API server (HTTPS, cluster client certificates only; empty disables)")
+	addNetworkFlags(fs, &cfg.Network)
+	fs.BoolVar(&cfg.Cleanup, "cleanup", false, "remove the node's nftables tables, routes and service interface when the agent stops")
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -65,4 +68,22 @@ func agentREST(server, tokenFile, caFile string, insecure bool) (*rest.Config, e
 	rc.AcceptContentTypes = "application/vnd.kubernetes.protobuf,application/json"
 	rc.TLSClientConfig = rest.TLSClientConfig{CAFile: caFile, Insecure: insecure}
 	return rc, nil
+}
+
+// addNetworkFlags registers a node's networking flags; their defaults
+// match the server's.
+func addNetworkFlags(fs *flag.FlagSet, n *agent.Network) {
+	fs.StringVar(&n.ClusterCIDR, "cluster-cidr", "10.42.0.0/16", "pod range of the whole cluster (pod traffic leaving it is masqueraded)")
+	fs.StringVar(&n.ServiceCIDR, "service-cidr", "10.43.0.0/16", "ClusterIP range")
+	fs.StringVar(&n.ClusterDNS, "cluster-dns", "", "address the node serves cluster DNS on and pods query (default: the tenth address of --service-cidr, 10.43.0.10)")
+	fs.StringVar(&n.ClusterDomain, "cluster-domain", "cluster.local", "DNS suffix of Services and pods")
+	addNodeComponentFlags(fs, n)
+}
+
+// addNodeComponentFlags registers the switches of a node's network
+// components, for `skiff agent` and the server's own agent.
+func addNodeComponentFlags(fs *flag.FlagSet, n *agent.Network) {
+	fs.BoolVar(&n.DisableProxy, "disable-proxy", false, "do not run the nftables service proxy on this node")
+	fs.BoolVar(&n.DisableDNS, "disable-dns", false, "do not serve cluster DNS on this node (pods then get the host's resolvers)")
+	fs.BoolVar(&n.DisableIngress, "disable-ingress", false, "do not run the ingress router (ports 80 and 443) on this node")
 }

@@ -10,7 +10,7 @@ import (
 	"strings"
 )
 
-const installHint = "run scripts/install-deps.sh (apt-get install containerd runc containernetworking-plugins nftables iptables conntrack)"
+const installHint = "run scripts/install-deps.sh (apt-get install containerd runc containernetworking-plugins nftables iptables conntrack iproute2)"
 
 // preflight is one check of `skiff check`: run returns "" when it
 // passes, else what is wrong; fix says how to repair it.
@@ -32,7 +32,7 @@ func runCheck(_ context.Context, args []string) error {
 		{"cgroups mounted", checkCgroups, "mount cgroup v2 at /sys/fs/cgroup, or the v1 cpu, memory and pids hierarchies under it"},
 		{"overlayfs", checkOverlay, "modprobe overlay (kernel module of the overlay filesystem)"},
 	}
-	for _, bin := range []string{"containerd", "containerd-shim-runc-v2", "runc", "ctr", "nft", "iptables", "conntrack"} {
+	for _, bin := range []string{"containerd", "containerd-shim-runc-v2", "runc", "ctr", "nft", "iptables", "conntrack", "ip"} {
 		checks = append(checks, preflight{bin + " on PATH", lookPath(bin), installHint})
 	}
 	for _, p := range []string{"bridge", "host-local", "portmap", "loopback"} {

@@ -12,29 +12,39 @@ import (
 
 	"github.com/skiff-sh/skiff/internal/controller/controllerctx"
 	"github.com/skiff-sh/skiff/internal/controller/manager"
+	"github.com/skiff-sh/skiff/internal/controller/servicelb"
 	"github.com/skiff-sh/skiff/internal/leader"
 )
 
-// cidrFlag holds --cluster-cidr until the flags are parsed.
-type cidrFlag struct{ value string }
+// controllerFlagValues holds the controller flags that are parsed and
+// checked once fs is parsed.
+type controllerFlagValues struct {
+	clusterCIDR string
+	lbPool      stringList
+}
 
 // controllerFlags registers the controller manager's settings on fs.
-func controllerFlags(fs *flag.FlagSet, o *controllerctx.Options) *cidrFlag {
+func controllerFlags(fs *flag.FlagSet, o *controllerctx.Options) *controllerFlagValues {
 	d := controllerctx.Defaults()
-	c := &cidrFlag{}
-	fs.StringVar(&c.value, "cluster-cidr", d.ClusterCIDR.String(), "pod address range; each node gets a slice of it")
+	v := &controllerFlagValues{}
+	fs.StringVar(&v.clusterCIDR, "cluster-cidr", d.ClusterCIDR.String(), "pod address range; each node gets a slice of it")
 	fs.IntVar(&o.NodeCIDRMaskSize, "node-cidr-mask-size", d.NodeCIDRMaskSize, "prefix length of each node's pod range")
 	fs.DurationVar(&o.NodeMonitorGracePeriod, "node-monitor-grace-period", d.NodeMonitorGracePeriod, "how long a node may miss lease renewals before it is marked not ready")
 	fs.IntVar(&o.Workers, "concurrent-syncs", d.Workers, "workers per controller")
-	return c
+	fs.Var(&v.lbPool, "loadbalancer-ip-pool", "IPv4 ranges (CIDR or first-last) LoadBalancer Services get addresses from; default: node addresses (repeatable or comma-separated)")
+	return v
 }
 
-func (c *cidrFlag) apply(o *controllerctx.Options) error {
-	p, err := netip.ParsePrefix(c.value)
+func (v *controllerFlagValues) apply(o *controllerctx.Options) error {
+	p, err := netip.ParsePrefix(v.clusterCIDR)
 	if err != nil {
 		return fmt.Errorf("--cluster-cidr: %w", err)
 	}
 	o.ClusterCIDR = p
+	if _, err := servicelb.ParsePool(v.lbPool); err != nil {
+		return fmt.Errorf("--loadbalancer-ip-pool: %w", err)
+	}
+	o.LoadBalancerIPPool = v.lbPool
 	return nil
 }
 
@@ -48,11 +58,11 @@ func runControllerManager(ctx context.Context, args []string) error {
 	var controllers stringList
 	fs.Var(&controllers, "controllers", `controllers to run: "*" for all, "name" to enable, "-name" to disable`)
 	var opts controllerctx.Options
-	cidr := controllerFlags(fs, &opts)
+	ctrlFlags := controllerFlags(fs, &opts)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if err := cidr.apply(&opts); err != nil {
+	if err := ctrlFlags.apply(&opts); err != nil {
 		return err
 	}
 	log, err := newLogger(*logLevel)

@@ -46,21 +46,24 @@ func runServer(ctx context.Context, args []string) error {
 	fs.StringVar(&cfg.WriteKubeconfig, "write-kubeconfig", "", "where to write the admin kubeconfig (default <data-dir>/admin.kubeconfig)")
 	fs.StringVar(&cfg.ServiceCIDR, "service-cidr", "10.43.0.0/16", "ClusterIP range of Services")
 	fs.StringVar(&cfg.NodePortRange, "service-node-port-range", "30000-32767", "NodePort range of Services")
+	fs.StringVar(&cfg.ClusterDNS, "cluster-dns", "", "ClusterIP of kube-system/kube-dns, which every node serves DNS on (default: the tenth address of --service-cidr, 10.43.0.10)")
+	fs.StringVar(&cfg.ClusterDomain, "cluster-domain", "cluster.local", "DNS suffix of Services and pods")
 	fs.DurationVar(&cfg.CompactionInterval, "etcd-compaction-interval", 5*time.Minute, "how often etcd history older than this is compacted")
 	fs.IntVar(&cfg.WatchCacheSize, "watch-cache-size", 1000, "recent events kept per resource for watches")
 	fs.StringVar(&logLevel, "log-level", "info", "debug, info, warn or error")
 	fs.BoolVar(&cfg.DisableScheduler, "disable-scheduler", false, "do not run the scheduler in this process")
 	fs.BoolVar(&cfg.DisableControllerManager, "disable-controller-manager", false, "do not run the controllers in this process")
 	fs.BoolVar(&cfg.EnableAgent, "enable-agent", false, "also run a node agent (containerd + kubelet) for this machine; needs root (see skiff check)")
+	addNodeComponentFlags(fs, &cfg.AgentNetwork)
 	fs.IntVar(&cfg.HollowNodes, "hollow-nodes", 0, "run this many simulated nodes beside the control plane (no containers; for demos and tests)")
 	var controllers stringList
 	fs.Var(&controllers, "controllers", `controllers to run: "*" for all, "name" to enable, "-name" to disable (repeatable or comma-separated)`)
-	clusterCIDR := controllerFlags(fs, &cfg.ControllerOptions)
+	ctrlFlags := controllerFlags(fs, &cfg.ControllerOptions)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	cfg.TLSSANs, cfg.EtcdServers, cfg.Controllers = sans, etcdServers, controllers
-	if err := clusterCIDR.apply(&cfg.ControllerOptions); err != nil {
+	if err := ctrlFlags.apply(&cfg.ControllerOptions); err != nil {
 		return err
 	}
 	log, err := newLogger(logLevel)

@@ -1,6 +1,7 @@
-// Package agent composes a skiff node: the pod network's CNI config, a
-// containerd of its own, the images it needs without a registry, and the
-// kubelet.
+// Package agent composes a skiff node: the host network and the pod
+// network's CNI config, a containerd of its own, the images it needs
+// without a registry, the kubelet, and the node's service proxy, cluster
+// DNS server and ingress router.
 package agent
 
 import (
@@ -13,15 +14,14 @@ import (
 	"time"
 
 	"golang.org/x/sync/errgroup"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 
-	"github.com/skiff-sh/skiff/internal/agent/cni"
 	"github.com/skiff-sh/skiff/internal/agent/containerd"
 	"github.com/skiff-sh/skiff/internal/cri"
 	"github.com/skiff-sh/skiff/internal/images"
 	"github.com/skiff-sh/skiff/internal/kubelet"
+	"github.com/skiff-sh/skiff/internal/network"
 )
 
 // startTimeout bounds containerd's start and its CRI becoming ready.
@@ -52,7 +52,15 @@ type Config struct {
 	PauseBinary string
 	// ContainerdBinary defaults to "containerd" on PATH.
 	ContainerdBinary string
-	Log              *slog.Logger
+	// Network is the node's share of cluster networking.
+	Network Network
+	// Cleanup removes the node's nftables tables, routes and service
+	// interface when Run returns (`skiff agent --cleanup`); pods lose
+	// their Services and cross-node routes until the agent runs again.
+	Cleanup bool
+	// KubeletServerAddr is kubelet.Config.ServerAddr ("" disables).
+	KubeletServerAddr string
+	Log               *slog.Logger
 }
 
 // Agent runs one node. New starts nothing; Run starts containerd and the
@@ -60,6 +68,7 @@ type Config struct {
 // cancellation once containerd has exited. Containers survive the agent.
 type Agent struct {
 	cfg Config
+	net parsedNetwork
 	log *slog.Logger
 }
 
@@ -84,7 +93,14 @@ func New(cfg Config) (*Agent, error) {
 	if cfg.PauseBinary == "" {
 		cfg.PauseBinary = images.FindPause()
 	}
-	return &Agent{cfg: cfg, log: cfg.Log.With("node", cfg.NodeName)}, nil
+	if cfg.NodeIP == "" {
+		cfg.NodeIP = network.HostIPv4()
+	}
+	net, err := cfg.Network.parse()
+	if err != nil {
+		return nil, err
+	}
+	return &Agent{cfg: cfg, net: net, log: cfg.Log.With("node", cfg.NodeName)}, nil
 }
 
 // Socket is the node's CRI socket.
@@ -106,7 +122,21 @@ func (a *Agent) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := a.writeNetwork(ctx, client); err != nil {
+	host, err := a.hostNetwork(client)
+	if err != nil {
+		return err
+	}
+	if err := host.Setup(ctx); err != nil {
+		return err
+	}
+	if a.cfg.Cleanup {
+		defer a.cleanup(host)
+	}
+	if err := a.writePodNetwork(ctx, client); err != nil {
+		return err
+	}
+	components, err := a.networkComponents(client)
+	if err != nil {
 		return err
 	}
 	if err := a.ensurePauseImage(); err != nil {
@@ -118,6 +148,10 @@ func (a *Agent) Run(ctx context.Context) error {
 	}
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return proc.Run(gctx) })
+	g.Go(func() error { return host.Run(gctx) })
+	for _, run := range components {
+		g.Go(func() error { return run(gctx) })
+	}
 	g.Go(func() error {
 		err := a.runKubelet(gctx, proc, client)
 		if err != nil {
@@ -129,20 +163,6 @@ func (a *Agent) Run(ctx context.Context) error {
 		return nil
 	})
 	return g.Wait()
-}
-
-// writeNetwork writes the CNI conflist for the node's pod CIDR; it must
-// exist before containerd starts.
-func (a *Agent) writeNetwork(ctx context.Context, client kubernetes.Interface) error {
-	cidr := a.cfg.PodCIDR
-	if cidr == "" {
-		if n, err := client.CoreV1().Nodes().Get(ctx, a.cfg.NodeName, metav1.GetOptions{}); err == nil {
-			cidr = n.Spec.PodCIDR
-		}
-	}
-	net := cni.Network{Name: a.cfg.NetworkName, Bridge: a.cfg.Bridge, PodCIDR: cidr, IPAMDir: filepath.Join(a.cfg.DataDir, "cni", "ipam")}
-	a.log.Info("pod network", "podCIDR", cidr, "default", cni.DefaultPodCIDR)
-	return net.Write(a.containerdConfig().CNIConfDir)
 }
 
 // ensurePauseImage writes images/pause.tar from the pause binary when it
@@ -192,6 +212,8 @@ func (a *Agent) runKubelet(ctx context.Context, proc *containerd.Process, client
 	k, err := kubelet.New(kubelet.Config{
 		NodeName: a.cfg.NodeName, Client: client, Runtime: rt, NodeIP: a.cfg.NodeIP, DataDir: a.cfg.DataDir,
 		LogRoot: a.cfg.LogRoot, CgroupRoot: a.cfg.CgroupRoot, RootCA: rootCA, Log: a.log.With("component", "kubelet"),
+		ClusterDNS: a.clusterDNS(), ClusterDomain: a.cfg.Network.ClusterDomain,
+		ServerAddr: a.cfg.KubeletServerAddr,
 	})
 	if err != nil {
 		return err

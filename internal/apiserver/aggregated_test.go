@@ -62,8 +62,12 @@ func TestAggregatedDiscoveryDocuments(t *testing.T) {
 			Resource: "pods", ResponseKind: &metav1.GroupVersionKind{Version: "v1", Kind: "Pod"}, Scope: apidiscoveryv2.ScopeNamespace,
 			SingularResource: "pod", Verbs: allVerbs, ShortNames: []string{"po"}, Categories: []string{"all"},
 			Subresources: []apidiscoveryv2.APISubresourceDiscovery{
+				{Subresource: "attach", ResponseKind: &metav1.GroupVersionKind{Version: "v1", Kind: "PodAttachOptions"}, Verbs: []string{"create", "get"}},
 				{Subresource: "binding", ResponseKind: &metav1.GroupVersionKind{Version: "v1", Kind: "Binding"}, Verbs: []string{"create"}},
 				{Subresource: "eviction", ResponseKind: &metav1.GroupVersionKind{Group: "policy", Version: "v1", Kind: "Eviction"}, Verbs: []string{"create"}},
+				{Subresource: "exec", ResponseKind: &metav1.GroupVersionKind{Version: "v1", Kind: "PodExecOptions"}, Verbs: []string{"create", "get"}},
+				{Subresource: "log", ResponseKind: &metav1.GroupVersionKind{Version: "v1", Kind: "Pod"}, Verbs: []string{"get"}},
+				{Subresource: "portforward", ResponseKind: &metav1.GroupVersionKind{Version: "v1", Kind: "PodPortForwardOptions"}, Verbs: []string{"create", "get"}},
 				{Subresource: "status", ResponseKind: &metav1.GroupVersionKind{Version: "v1", Kind: "Pod"}, Verbs: []string{"get", "patch", "update"}},
 			},
 		}},

@@ -37,12 +37,17 @@ var subresourceKinds = map[string]struct {
 	gvk   schema.GroupVersionKind // empty: the parent's kind
 	verbs metav1.Verbs
 }{
-	"status":   {verbs: metav1.Verbs{"get", "patch", "update"}},
-	"scale":    {gvk: scaleGVK, verbs: metav1.Verbs{"get", "patch", "update"}},
-	"binding":  {gvk: schema.GroupVersionKind{Version: "v1", Kind: "Binding"}, verbs: metav1.Verbs{"create"}},
-	"eviction": {gvk: schema.GroupVersionKind{Group: "policy", Version: "v1", Kind: "Eviction"}, verbs: metav1.Verbs{"create"}},
-	"token":    {gvk: schema.GroupVersionKind{Group: "authentication.k8s.io", Version: "v1", Kind: "TokenRequest"}, verbs: metav1.Verbs{"create"}},
-	"finalize": {verbs: metav1.Verbs{"update"}},
+	"status":      {verbs: metav1.Verbs{"get", "patch", "update"}},
+	"scale":       {gvk: scaleGVK, verbs: metav1.Verbs{"get", "patch", "update"}},
+	"binding":     {gvk: schema.GroupVersionKind{Version: "v1", Kind: "Binding"}, verbs: metav1.Verbs{"create"}},
+	"eviction":    {gvk: schema.GroupVersionKind{Group: "policy", Version: "v1", Kind: "Eviction"}, verbs: metav1.Verbs{"create"}},
+	"token":       {gvk: schema.GroupVersionKind{Group: "authentication.k8s.io", Version: "v1", Kind: "TokenRequest"}, verbs: metav1.Verbs{"create"}},
+	"finalize":    {verbs: metav1.Verbs{"update"}},
+	"log":         {gvk: schema.GroupVersionKind{Version: "v1", Kind: "Pod"}, verbs: metav1.Verbs{"get"}},
+	"exec":        {gvk: schema.GroupVersionKind{Version: "v1", Kind: "PodExecOptions"}, verbs: metav1.Verbs{"create", "get"}},
+	"attach":      {gvk: schema.GroupVersionKind{Version: "v1", Kind: "PodAttachOptions"}, verbs: metav1.Verbs{"create", "get"}},
+	"portforward": {gvk: schema.GroupVersionKind{Version: "v1", Kind: "PodPortForwardOptions"}, verbs: metav1.Verbs{"create", "get"}},
+	"proxy":       {gvk: schema.GroupVersionKind{Version: "v1", Kind: "NodeProxyOptions"}, verbs: metav1.Verbs{"create", "delete", "get", "patch", "update"}},
 }
 
 func newDiscovery(stores []*generic.Store, address string) *discovery {

@@ -78,6 +78,10 @@ func (rec *recorder) Flush() {
 	}
 }
 
+// Unwrap lets http.ResponseController reach the connection, which
+// protocol upgrades (exec, attach, port-forward) hijack.
+func (rec *recorder) Unwrap() http.ResponseWriter { return rec.ResponseWriter }
+
 // resource labels the request; watches count as long-running until done.
 func (rec *recorder) resource(ri *requestInfo) {
 	rec.ri = ri

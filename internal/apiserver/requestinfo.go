@@ -44,7 +44,11 @@ func parseRequestInfo(r *http.Request) (*requestInfo, bool) {
 	if len(parts) > 1 {
 		ri.Name = parts[1]
 	}
-	if len(parts) > 2 {
+	switch {
+	case len(parts) > 2 && parts[2] == "proxy":
+		// What follows proxy is the path on the backend, not a name.
+		ri.Subresource = "proxy"
+	case len(parts) > 2:
 		ri.Subresource = strings.Join(parts[2:], "/")
 	}
 	ri.Verb = verbOf(r, ri)

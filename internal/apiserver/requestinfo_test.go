@@ -18,6 +18,8 @@ func TestParseRequestInfo(t *testing.T) {
 		{"DELETE", "/apis/apps/v1/namespaces/a/deployments", requestInfo{Group: "apps", Version: "v1", Namespace: "a", Resource: "deployments", Verb: "deletecollection"}},
 		{"PATCH", "/apis/apps/v1/namespaces/a/deployments/d/scale", requestInfo{Group: "apps", Version: "v1", Namespace: "a", Resource: "deployments", Name: "d", Subresource: "scale", Verb: "patch"}},
 		{"GET", "/api/v1/pods", requestInfo{Version: "v1", Resource: "pods", Verb: "list"}},
+		{"GET", "/api/v1/nodes/n/proxy/healthz", requestInfo{Version: "v1", Resource: "nodes", Name: "n", Subresource: "proxy", Verb: "get"}},
+		{"POST", "/api/v1/nodes/n/proxy", requestInfo{Version: "v1", Resource: "nodes", Name: "n", Subresource: "proxy", Verb: "create"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.method+" "+tc.url, func(t *testing.T) {

@@ -6,6 +6,7 @@ package apiserver
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -62,6 +63,9 @@ type Config struct {
 	Metrics *prometheus.Registry
 	// OpenAPI serves /openapi/v2, /openapi/v3 and below; nil answers 404.
 	OpenAPI http.Handler
+	// KubeletClientCert authenticates the server to kubelets for
+	// pods/log, exec, attach and portforward; nil makes those answer 503.
+	KubeletClientCert *tls.Certificate
 }
 
 // Server is the API server's HTTP handler.
@@ -77,6 +81,8 @@ type Server struct {
 	stores    map[schema.GroupVersionResource]*generic.Store
 	handlers  map[schema.GroupVersionResource]*resourceHandler
 	discovery *discovery
+	// kubelet carries requests to kubelets; nil without a client cert.
+	kubelet *http.Transport
 }
 
 // New builds the handler; it starts nothing.
@@ -89,6 +95,9 @@ func New(cfg Config) *Server {
 		stores:   map[schema.GroupVersionResource]*generic.Store{},
 		handlers: map[schema.GroupVersionResource]*resourceHandler{},
 		metrics:  newMetrics(cfg.Metrics),
+	}
+	if cfg.KubeletClientCert != nil {
+		s.kubelet = kubeletTransport(cfg.KubeletClientCert)
 	}
 	s.types = &typeConverter{}
 	for _, st := range cfg.Stores {
@@ -202,6 +211,12 @@ func (s *Server) serveSubresource(w http.ResponseWriter, r *http.Request, h *res
 		return h.serveBinding(w, r, ri)
 	case sub == "eviction" && verb == "create":
 		return s.serveEviction(w, r, h, ri)
+	case sub == "log" && verb == "get":
+		return s.servePodLog(w, r, h, ri)
+	case (sub == "exec" || sub == "attach" || sub == "portforward") && (verb == "get" || verb == "create"):
+		return s.servePodStream(w, r, h, ri)
+	case sub == "proxy" && res.Resource == "nodes":
+		return s.serveNodeProxy(w, r, h, ri)
 	case sub == "token" && verb == "create" && s.cfg.Tokens != nil:
 		return s.serveTokenRequest(w, r, ri)
 	}

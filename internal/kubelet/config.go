@@ -1,7 +1,6 @@
 package kubelet
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"os"
@@ -9,12 +8,14 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
+
+	"github.com/skiff-sh/skiff/internal/dns"
 )
 
 // sandboxConfig is the CRI sandbox for a pod: hostname, DNS, host ports,
 // cgroup parent, log directory and namespaces.
 func (k *Kubelet) sandboxConfig(pod *corev1.Pod, attempt uint32) (*runtimeapi.PodSandboxConfig, error) {
-	dns, err := k.dnsConfig()
+	dns, err := k.dnsConfig(pod)
 	if err != nil {
 		return nil, err
 	}
@@ -85,31 +86,21 @@ func portMappings(pod *corev1.Pod) []*runtimeapi.PortMapping {
 	return out
 }
 
-// dnsConfig gives pods the host's resolvers for now; cluster DNS comes
-// with skiff's DNS component.
-func (k *Kubelet) dnsConfig() (*runtimeapi.DNSConfig, error) {
+// dnsConfig is the pod's resolv.conf per its dnsPolicy and dnsConfig:
+// the cluster DNS for ClusterFirst pods, the host's resolvers for
+// Default ones.
+func (k *Kubelet) dnsConfig(pod *corev1.Pod) (*runtimeapi.DNSConfig, error) {
 	f, err := os.Open(k.cfg.ResolvConf)
 	if err != nil {
 		return nil, fmt.Errorf("resolv.conf: %w", err)
 	}
 	defer f.Close()
-	dns := &runtimeapi.DNSConfig{}
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		fs := strings.Fields(sc.Text())
-		if len(fs) < 2 {
-			continue
-		}
-		switch fs[0] {
-		case "nameserver":
-			dns.Servers = append(dns.Servers, fs[1])
-		case "search":
-			dns.Searches = fs[1:]
-		case "options":
-			dns.Options = fs[1:]
-		}
+	host, err := dns.ParseResolvConf(f)
+	if err != nil {
+		return nil, err
 	}
-	return dns, sc.Err()
+	servers, searches, options := dns.PodResolvConf(pod, k.cfg.ClusterDNS, k.cfg.ClusterDomain, host)
+	return &runtimeapi.DNSConfig{Servers: servers, Searches: searches, Options: options}, nil
 }
 
 // containerConfig is the CRI container for one instance (attempt) of c:
@@ -124,6 +115,13 @@ func (k *Kubelet) containerConfig(ctx context.Context, f podFacts, c corev1.Cont
 	ms, err := mounts(pod, c, vols, env)
 	if err != nil {
 		return nil, err
+	}
+	tm, err := k.terminationMessageMount(pod.UID, c, attempt)
+	if err != nil {
+		return nil, fmt.Errorf("termination message file: %w", err)
+	}
+	if tm != nil {
+		ms = append(ms, tm)
 	}
 	kvs := make([]*runtimeapi.KeyValue, 0, len(env.names))
 	for _, n := range env.names {

@@ -27,6 +27,7 @@ type podFacts struct {
 type objectSource interface {
 	configMap(ctx context.Context, namespace, name string) (*corev1.ConfigMap, error)
 	secret(ctx context.Context, namespace, name string) (*corev1.Secret, error)
+	services(ctx context.Context, namespace string) ([]corev1.Service, error)
 }
 
 // envList is an ordered environment in which a later definition of a
@@ -53,10 +54,22 @@ func (l *envList) lookup(name string) (string, bool) {
 
 // resolveEnv computes a container's environment as Kubernetes does:
 // envFrom sources first, then env in order, each value expanded with
-// the variables defined before it. A missing non-optional ConfigMap,
-// Secret or key is an error (CreateContainerConfigError).
+// the variables defined before it or by a Service; last the Service
+// variables no container definition overrode. A missing non-optional
+// ConfigMap, Secret or key is an error (CreateContainerConfigError).
 func resolveEnv(ctx context.Context, src objectSource, f podFacts, c corev1.Container) (*envList, error) {
+	svcEnv, err := serviceEnv(ctx, src, f.pod)
+	if err != nil {
+		return nil, fmt.Errorf("service environment: %w", err)
+	}
 	env := &envList{}
+	lookup := func(name string) (string, bool) {
+		if v, ok := env.lookup(name); ok {
+			return v, ok
+		}
+		v, ok := svcEnv[name]
+		return v, ok
+	}
 	for _, from := range c.EnvFrom {
 		data, err := envFromData(ctx, src, f.pod.Namespace, from)
 		if err != nil {
@@ -67,7 +80,7 @@ func resolveEnv(ctx context.Context, src objectSource, f podFacts, c corev1.Cont
 		}
 	}
 	for _, e := range c.Env {
-		v := expandVars(e.Value, env.lookup)
+		v := expandVars(e.Value, lookup)
 		if e.ValueFrom != nil {
 			var ok bool
 			var err error
@@ -78,6 +91,11 @@ func resolveEnv(ctx context.Context, src objectSource, f podFacts, c corev1.Cont
 			}
 		}
 		env.set(e.Name, v)
+	}
+	for _, k := range slices.Sorted(maps.Keys(svcEnv)) {
+		if _, ok := env.lookup(k); !ok {
+			env.set(k, svcEnv[k])
+		}
 	}
 	return env, nil
 }

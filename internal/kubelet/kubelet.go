@@ -1,7 +1,8 @@
 // Package kubelet is skiff's node agent core: it registers the node,
 // renews its Lease, and runs the pods bound to it through a CRI runtime,
 // reporting their status: probes, lifecycle hooks, env and volumes
-// included; no exec/logs streaming or eviction yet (see docs/agent.md).
+// included. Its HTTPS server streams logs, exec, attach and
+// port-forward for the API server; no eviction yet (see docs/agent.md).
 package kubelet
 
 import (
@@ -26,6 +27,7 @@ import (
 
 	"github.com/skiff-sh/skiff/internal/cri"
 	"github.com/skiff-sh/skiff/internal/kubelet/prober"
+	"github.com/skiff-sh/skiff/internal/network"
 )
 
 // Config is what a Kubelet needs; zero values take the documented
@@ -56,8 +58,14 @@ type Config struct {
 	// RootCA is the cluster CA (PEM), served to pods as ca.crt of the
 	// kube-root-ca.crt ConfigMap when the API has none.
 	RootCA []byte
-	// ResolvConf gives pods their DNS servers. Default /etc/resolv.conf.
+	// ResolvConf is the host's resolver configuration, which pods with
+	// dnsPolicy Default get. Default /etc/resolv.conf.
 	ResolvConf string
+	// ClusterDNS are the cluster DNS servers of dnsPolicy ClusterFirst
+	// pods; empty gives every pod the host's resolvers.
+	ClusterDNS []string
+	// ClusterDomain is the cluster's DNS suffix. Default cluster.local.
+	ClusterDomain string
 	// RelistPeriod is how often the runtime is listed to notice container
 	// changes. Default 1s.
 	RelistPeriod time.Duration
@@ -65,7 +73,14 @@ type Config struct {
 	LeasePeriod time.Duration
 	// StatusPeriod is how often node status is reported. Default 1m.
 	StatusPeriod time.Duration
-	Log          *slog.Logger
+	// ServerAddr is where the kubelet API (logs, exec, attach,
+	// port-forward) listens over HTTPS, e.g. ":10250"; "" or "0"
+	// disables it. Clients need a certificate signed by RootCA.
+	ServerAddr string
+	// TLSCertFile and TLSKeyFile are the server's certificate; without
+	// them it serves one self-signed for NodeName and NodeIP.
+	TLSCertFile, TLSKeyFile string
+	Log                     *slog.Logger
 	// Now is the clock. Default time.Now.
 	Now func() time.Time
 }
@@ -74,15 +89,19 @@ func (c *Config) setDefaults() error {
 	if c.NodeName == "" || c.Client == nil || c.Runtime == nil || c.DataDir == "" {
 		return fmt.Errorf("kubelet: NodeName, Client, Runtime and DataDir are required")
 	}
+	if c.serverEnabled() && len(c.RootCA) == 0 {
+		return fmt.Errorf("kubelet: the server on %s needs RootCA to check clients", c.ServerAddr)
+	}
 	def := func(s *string, v string) {
 		if *s == "" {
 			*s = v
 		}
 	}
-	def(&c.NodeIP, firstHostIPv4())
+	def(&c.NodeIP, network.HostIPv4())
 	def(&c.LogRoot, "/var/log/pods")
 	def(&c.CgroupRoot, "/skiff/"+c.NodeName)
 	def(&c.ResolvConf, "/etc/resolv.conf")
+	def(&c.ClusterDomain, "cluster.local")
 	def(&c.RootDir, filepath.Join(c.DataDir, "kubelet"))
 	dur := func(d *time.Duration, v time.Duration) {
 		if *d == 0 {
@@ -118,6 +137,8 @@ type Kubelet struct {
 	wg      sync.WaitGroup
 	// runtimeVersion is "containerd://1.6.20", set by register.
 	runtimeVersion string
+	// serverPort is the kubelet server's port, set before register.
+	serverPort int32
 }
 
 // New returns a kubelet for cfg.
@@ -130,6 +151,13 @@ func New(cfg Config) (*Kubelet, error) {
 
 // Run registers the node, then watches its pods and the runtime.
 func (k *Kubelet) Run(ctx context.Context) error {
+	ln, err := k.listenServer()
+	if err != nil {
+		return err
+	}
+	if ln != nil {
+		defer ln.Close()
+	}
 	if err := k.register(ctx); err != nil {
 		if ctx.Err() != nil {
 			return nil
@@ -162,6 +190,13 @@ func (k *Kubelet) Run(ctx context.Context) error {
 	wg.Go(func() { k.leaseLoop(ctx) })
 	wg.Go(func() { k.statusLoop(ctx) })
 	wg.Go(func() { k.relistLoop(ctx) })
+	if ln != nil {
+		wg.Go(func() {
+			if err := k.serve(ctx, ln); err != nil {
+				k.log.Error("kubelet server", "err", err)
+			}
+		})
+	}
 	wg.Wait()
 	k.wg.Wait()
 	return nil

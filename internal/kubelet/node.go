@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"fmt"
-	"net"
 	"os"
 	"runtime"
 	"strconv"
@@ -136,6 +135,7 @@ func (k *Kubelet) setNodeStatus(ctx context.Context, st *corev1.NodeStatus) {
 	capacity := k.capacity()
 	st.Capacity, st.Allocatable = capacity, capacity.DeepCopy()
 	st.Phase = corev1.NodeRunning
+	st.DaemonEndpoints.KubeletEndpoint.Port = k.serverPort
 	hostname, _ := os.Hostname()
 	st.Addresses = []corev1.NodeAddress{{Type: corev1.NodeInternalIP, Address: k.cfg.NodeIP}, {Type: corev1.NodeHostName, Address: k.cfg.NodeName}}
 	if hostname != "" && hostname != k.cfg.NodeName {
@@ -292,15 +292,4 @@ func utsString(b []int8) string {
 		s = append(s, byte(c))
 	}
 	return string(s)
-}
-
-// firstHostIPv4 is the first non-loopback IPv4 address, or 127.0.0.1.
-func firstHostIPv4() string {
-	addrs, _ := net.InterfaceAddrs()
-	for _, a := range addrs {
-		if n, ok := a.(*net.IPNet); ok && n.IP.To4() != nil && !n.IP.IsLoopback() {
-			return n.IP.String()
-		}
-	}
-	return "127.0.0.1"
 }

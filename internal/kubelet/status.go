@@ -102,8 +102,10 @@ func containerStatus(c corev1.Container, inst []*runtimeapi.ContainerStatus, w m
 	cs.ImageID = latest.ImageRef
 	cs.ContainerID = "containerd://" + latest.Id
 	cs.State = runtimeState(latest)
+	setTerminationMessage(&cs.State, c, latest)
 	if len(inst) > 1 {
 		cs.LastTerminationState = runtimeState(inst[1])
+		setTerminationMessage(&cs.LastTerminationState, c, inst[1])
 	}
 	if wr, ok := w[c.Name]; ok && cs.State.Running == nil {
 		// The latest instance is done and will not run again yet.

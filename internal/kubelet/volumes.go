@@ -20,7 +20,8 @@ import (
 	"github.com/skiff-sh/skiff/internal/kubelet/atomicwriter"
 )
 
-// apiObjects reads ConfigMaps and Secrets straight from the API server.
+// apiObjects reads ConfigMaps, Secrets and Services straight from the
+// API server.
 type apiObjects struct{ client kubernetes.Interface }
 
 func (a apiObjects) configMap(ctx context.Context, ns, name string) (*corev1.ConfigMap, error) {
@@ -29,6 +30,14 @@ func (a apiObjects) configMap(ctx context.Context, ns, name string) (*corev1.Con
 
 func (a apiObjects) secret(ctx context.Context, ns, name string) (*corev1.Secret, error) {
 	return a.client.CoreV1().Secrets(ns).Get(ctx, name, metav1.GetOptions{})
+}
+
+func (a apiObjects) services(ctx context.Context, ns string) ([]corev1.Service, error) {
+	l, err := a.client.CoreV1().Services(ns).List(ctx, metav1.ListOptions{ResourceVersion: "0"})
+	if err != nil {
+		return nil, err
+	}
+	return l.Items, nil
 }
 
 func (k *Kubelet) podDir(uid types.UID) string {

@@ -79,10 +79,10 @@ var (
 func Builtin() []Resource {
 	return []Resource{
 		core("namespaces", "Namespace", "namespace", false, []string{"ns"}, "status", "finalize"),
-		withCategories(core("pods", "Pod", "pod", true, []string{"po"}, "status", "binding", "eviction"), all),
+		withCategories(core("pods", "Pod", "pod", true, []string{"po"}, "status", "binding", "eviction", "log", "exec", "attach", "portforward"), all),
 		withCategories(core("services", "Service", "service", true, []string{"svc"}, "status"), all),
 		createOnUpdate(core("endpoints", "Endpoints", "endpoints", true, []string{"ep"})),
-		core("nodes", "Node", "node", false, []string{"no"}, "status"),
+		core("nodes", "Node", "node", false, []string{"no"}, "status", "proxy"),
 		core("configmaps", "ConfigMap", "configmap", true, []string{"cm"}),
 		core("secrets", "Secret", "secret", true, nil),
 		core("serviceaccounts", "ServiceAccount", "serviceaccount", true, []string{"sa"}, "token"),

@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-	"net"
 	"net/netip"
 	"sort"
 	"strings"
@@ -38,7 +37,10 @@ func (s *Server) ensureSystemObjects(ctx context.Context, stores []*generic.Stor
 		}
 	}
 	svcStore := storeFor(stores, corev1.SchemeGroupVersion.WithResource("services"))
-	return ensure(ctx, svcStore, metav1.NamespaceDefault, s.kubernetesService())
+	if err := ensure(ctx, svcStore, metav1.NamespaceDefault, s.kubernetesService()); err != nil {
+		return err
+	}
+	return ensure(ctx, svcStore, metav1.NamespaceSystem, s.kubeDNSService())
 }
 
 func ensure(ctx context.Context, st *generic.Store, ns string, obj runtime.Object) error {
@@ -50,12 +52,31 @@ func ensure(ctx context.Context, st *generic.Store, ns string, obj runtime.Objec
 }
 
 func (s *Server) kubernetesService() *corev1.Service {
-	first := netip.MustParsePrefix(s.cfg.ServiceCIDR).Masked().Addr().Next().String()
+	first := nthAddr(netip.MustParsePrefix(s.cfg.ServiceCIDR).Masked(), 1).String()
 	return &corev1.Service{
 		ObjectMeta: metav1.ObjectMeta{Name: "kubernetes", Labels: map[string]string{"component": "apiserver", "provider": "kubernetes"}},
 		Spec: corev1.ServiceSpec{
 			ClusterIP: first, Type: corev1.ServiceTypeClusterIP, SessionAffinity: corev1.ServiceAffinityNone,
 			Ports: []corev1.ServicePort{{Name: "https", Port: 443, Protocol: corev1.ProtocolTCP, TargetPort: intstr.FromInt32(int32(s.cfg.SecurePort))}},
+		},
+	}
+}
+
+// kubeDNSService is kube-system/kube-dns, for clients that look for the
+// cluster DNS there. It has no selector and no endpoints: every node
+// agent serves DNS on its ClusterIP itself and its proxy leaves that
+// address alone.
+func (s *Server) kubeDNSService() *corev1.Service {
+	return &corev1.Service{
+		ObjectMeta: metav1.ObjectMeta{Name: "kube-dns", Labels: map[string]string{
+			"k8s-app": "kube-dns", "kubernetes.io/cluster-service": "true", "kubernetes.io/name": "CoreDNS",
+		}},
+		Spec: corev1.ServiceSpec{
+			ClusterIP: s.cfg.ClusterDNS, Type: corev1.ServiceTypeClusterIP, SessionAffinity: corev1.ServiceAffinityNone,
+			Ports: []corev1.ServicePort{
+				{Name: "dns", Port: 53, Protocol: corev1.ProtocolUDP, TargetPort: intstr.FromInt32(53)},
+				{Name: "dns-tcp", Port: 53, Protocol: corev1.ProtocolTCP, TargetPort: intstr.FromInt32(53)},
+			},
 		},
 	}
 }
@@ -155,17 +176,3 @@ func ptr[T any](v T) *T { return &v }
 
 // advertise returns the address published for this server.
 func (s *Server) advertise() string { return s.cfg.AdvertiseAddress }
-
-// firstHostIPv4 is the default advertise address: the first non-loopback,
-// non-link-local IPv4 address, else 127.0.0.1.
-func firstHostIPv4() string {
-	addrs, err := net.InterfaceAddrs()
-	if err == nil {
-		for _, a := range addrs {
-			if ipn, ok := a.(*net.IPNet); ok && ipn.IP.To4() != nil && !ipn.IP.IsLoopback() && !ipn.IP.IsLinkLocalUnicast() {
-				return ipn.IP.String()
-			}
-		}
-	}
-	return "127.0.0.1"
-}

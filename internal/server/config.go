@@ -11,7 +11,9 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/skiff-sh/skiff/internal/agent"
 	"github.com/skiff-sh/skiff/internal/controller/controllerctx"
+	"github.com/skiff-sh/skiff/internal/network"
 )
 
 // Config is everything `skiff server` can be told; zero values take the
@@ -43,6 +45,11 @@ type Config struct {
 	WriteKubeconfig string
 	// ServiceCIDR is the ClusterIP range. Default 10.43.0.0/16.
 	ServiceCIDR string
+	// ClusterDNS is the kube-dns Service's ClusterIP, which every node
+	// agent serves DNS on. Default: the tenth address of ServiceCIDR.
+	ClusterDNS string
+	// ClusterDomain is the DNS suffix of Services. Default cluster.local.
+	ClusterDomain string
 	// NodePortRange is "first-last". Default 30000-32767.
 	NodePortRange string
 	// CompactionInterval is how often etcd history is compacted. Default 5m.
@@ -69,6 +76,9 @@ type Config struct {
 	// EnableAgent runs a node agent (containerd and kubelet) for this
 	// machine inside the server, with data under DataDir.
 	EnableAgent bool
+	// AgentNetwork switches the agent's network components; its ranges
+	// and DNS settings are taken from the fields above.
+	AgentNetwork agent.Network
 }
 
 func (c *Config) setDefaults() error {
@@ -83,7 +93,7 @@ func (c *Config) setDefaults() error {
 	def(&c.NodePortRange, "30000-32767")
 	def(&c.WriteKubeconfig, filepath.Join(c.DataDir, "admin.kubeconfig"))
 	if c.AdvertiseAddress == "" {
-		c.AdvertiseAddress = firstHostIPv4()
+		c.AdvertiseAddress = network.HostIPv4()
 	}
 	if c.SecurePort == 0 {
 		c.SecurePort = 6443
@@ -101,8 +111,16 @@ func (c *Config) setDefaults() error {
 	if c.EndpointReconcileInterval == 0 {
 		c.EndpointReconcileInterval = 10 * time.Second
 	}
-	if _, err := netip.ParsePrefix(c.ServiceCIDR); err != nil {
+	svc, err := netip.ParsePrefix(c.ServiceCIDR)
+	if err != nil {
 		return fmt.Errorf("--service-cidr: %w", err)
+	}
+	def(&c.ClusterDomain, "cluster.local")
+	if c.ClusterDNS == "" {
+		c.ClusterDNS = nthAddr(svc.Masked(), 10).String()
+	}
+	if dns, err := netip.ParseAddr(c.ClusterDNS); err != nil || !svc.Contains(dns) {
+		return fmt.Errorf("--cluster-dns %q: want an address inside --service-cidr %s", c.ClusterDNS, c.ServiceCIDR)
 	}
 	if _, _, err := c.nodePorts(); err != nil {
 		return err
@@ -134,4 +152,13 @@ func (c *Config) nodePorts() (int, int, error) {
 		return 0, 0, fmt.Errorf("--service-node-port-range %q: want FIRST-LAST", c.NodePortRange)
 	}
 	return first, last, nil
+}
+
+// nthAddr is the n-th address after p's network address.
+func nthAddr(p netip.Prefix, n int) netip.Addr {
+	a := p.Addr()
+	for range n {
+		a = a.Next()
+	}
+	return a
 }

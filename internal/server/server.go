@@ -96,6 +96,10 @@ func (s *Server) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	kubeletClient, err := bundle.KubeletClientCert(filepath.Join(s.cfg.DataDir, "tls"))
+	if err != nil {
+		return err
+	}
 	ln, err := s.listen(bundle)
 	if err != nil {
 		return err
@@ -115,11 +119,12 @@ func (s *Server) Run(ctx context.Context) error {
 	}
 	api := apiserver.New(apiserver.Config{
 		Stores: stores, Authenticator: auth, Tokens: auth.tokens, Extra: auth.extraHandlers(),
-		Ready:           func(ctx context.Context) error { _, err := client.Get(ctx, "health"); return err },
-		ExternalAddress: net.JoinHostPort(s.advertise(), strconv.Itoa(s.cfg.SecurePort)),
-		Log:             s.log,
-		Metrics:         reg,
-		OpenAPI:         openapi.New(registry.Builtin()),
+		Ready:             func(ctx context.Context) error { _, err := client.Get(ctx, "health"); return err },
+		ExternalAddress:   net.JoinHostPort(s.advertise(), strconv.Itoa(s.cfg.SecurePort)),
+		Log:               s.log,
+		Metrics:           reg,
+		OpenAPI:           openapi.New(registry.Builtin()),
+		KubeletClientCert: &kubeletClient,
 	})
 	// Custom resources are served before the API answers.
 	crdStore := storeFor(stores, apiextensionsv1.SchemeGroupVersion.WithResource("customresourcedefinitions"))
@@ -176,7 +181,12 @@ func (s *Server) ensurePKI() (*pki.Bundle, error) {
 // wire gives stores their admission, allocation and deletion rules.
 func (s *Server) wire(client *clientv3.Client, stores []*generic.Store) error {
 	nsStore := storeFor(stores, corev1.SchemeGroupVersion.WithResource("namespaces"))
-	adm := admission.Chain{admission.NamespaceLifecycle{Get: namespaceLookup(nsStore)}, admission.DefaultTolerationSeconds{Seconds: 300}}
+	saStore := storeFor(stores, corev1.SchemeGroupVersion.WithResource("serviceaccounts"))
+	adm := admission.Chain{
+		admission.NamespaceLifecycle{Get: namespaceLookup(nsStore)},
+		admission.ServiceAccount{Get: serviceAccountLookup(saStore)},
+		admission.DefaultTolerationSeconds{Seconds: 300},
+	}
 	alloc, err := s.allocator(client)
 	if err != nil {
 		return err
@@ -220,6 +230,16 @@ func namespaceLookup(st *generic.Store) admission.NamespaceLookup {
 			return nil, err
 		}
 		return obj.(*corev1.Namespace), nil
+	}
+}
+
+func serviceAccountLookup(st *generic.Store) admission.ServiceAccountLookup {
+	return func(ctx context.Context, namespace, name string) (*corev1.ServiceAccount, error) {
+		obj, err := st.Get(ctx, namespace, name, "0")
+		if err != nil {
+			return nil, err
+		}
+		return obj.(*corev1.ServiceAccount), nil
 	}
 }
 

@@ -29,10 +29,19 @@ import (
 // never pull.
 const busyboxImage = "skiff.local/busybox:e2e"
 
-// The e2e node's own network names and range, unlike any real node's.
+// The e2e node's own network names and ranges, unlike any real node's.
+// e2eClusterCIDR holds the node's pod range and the networking test's
+// other addresses.
 const (
-	e2eBridge  = "skiffe2e0"
-	e2ePodCIDR = "10.244.250.0/24"
+	e2eBridge       = "skiffe2e0"
+	e2ePodCIDR      = "10.244.250.0/24"
+	e2eClusterCIDR  = "10.244.248.0/21"
+	e2eServiceIface = "skiffe2e-svc"
+	// The node's InternalIP lives on an interface of the test's own, so
+	// the API server's calls to the kubelet and NodePort traffic go to
+	// an address the test made.
+	e2eNodeIface = "skiffe2e-node"
+	e2eNodeIP    = "10.244.251.1"
 )
 
 // node is a running agent on a real containerd, for one test.
@@ -66,16 +75,35 @@ func requireNode(t *testing.T) {
 // when the test ends.
 func startNode(t *testing.T, c *testcluster.Cluster, name string) *node {
 	t.Helper()
+	return startNodeWith(t, c, name, nil)
+}
+
+// startNodeWith is startNode with configure, when not nil, adjusting the
+// agent's configuration. Its network uses test names throughout and is
+// removed when the agent stops; the ingress router is off unless
+// configure turns it on (it needs free ports).
+func startNodeWith(t *testing.T, c *testcluster.Cluster, name string, configure func(*agent.Config)) *node {
+	t.Helper()
 	dataDir := t.TempDir()
 	pause := buildPause(t)
 	writeBusyboxImage(t, filepath.Join(dataDir, "images", "busybox.tar"))
 	cgroupRoot := "/skiff-e2e/" + filepath.Base(filepath.Dir(dataDir))
-	a, err := agent.New(agent.Config{
-		REST: c.Config, NodeName: name, DataDir: dataDir, PodCIDR: e2ePodCIDR,
+	addLocalAddress(t, e2eNodeIface, e2eNodeIP)
+	cfg := agent.Config{
+		REST: c.Config, NodeName: name, NodeIP: e2eNodeIP, DataDir: dataDir, PodCIDR: e2ePodCIDR,
 		NetworkName: "skiff-e2e", Bridge: e2eBridge, LogRoot: filepath.Join(dataDir, "pods"),
-		CgroupRoot: cgroupRoot, PauseBinary: pause,
+		CgroupRoot: cgroupRoot, PauseBinary: pause, KubeletServerAddr: e2eNodeIP + ":0",
 		Log: slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelInfo})),
-	})
+		Network: agent.Network{
+			ClusterCIDR: e2eClusterCIDR, ServiceInterface: e2eServiceIface,
+			NetTable: "skiffe2e-net", ProxyTable: "skiffe2e-proxy", DisableIngress: true,
+		},
+		Cleanup: true,
+	}
+	if configure != nil {
+		configure(&cfg)
+	}
+	a, err := agent.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -210,7 +238,7 @@ func writeBusyboxImage(t *testing.T, out string) {
 		t.Fatal(err)
 	}
 	files := []images.File{{Path: "bin/busybox", Mode: 0o755, Data: bb}}
-	for _, applet := range []string{"sh", "sleep", "httpd", "wget", "cat", "timeout"} {
+	for _, applet := range []string{"sh", "sleep", "httpd", "wget", "cat", "timeout", "seq", "grep", "mkdir", "nslookup", "hostname", "nc", "echo", "tar"} {
 		files = append(files, images.File{Path: "bin/" + applet, Link: "busybox"})
 	}
 	files = append(files, images.File{Path: "tmp/.keep", Mode: 0o644})

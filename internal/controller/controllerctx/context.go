@@ -33,6 +33,10 @@ type Options struct {
 	// kube-root-ca.crt ConfigMap, as --root-ca-file does. Empty: the
 	// manager takes the CA its REST config trusts (CAData or CAFile).
 	RootCA []byte
+	// LoadBalancerIPPool are the address ranges LoadBalancer Services get
+	// an address from (see servicelb.ParsePool). Empty: they get the
+	// addresses of the Ready nodes.
+	LoadBalancerIPPool []string
 }
 
 // Defaults returns Kubernetes' defaults.

@@ -21,6 +21,7 @@ import (
 	"github.com/skiff-sh/skiff/internal/controller/resourcequota"
 	"github.com/skiff-sh/skiff/internal/controller/rootcacertpublisher"
 	"github.com/skiff-sh/skiff/internal/controller/serviceaccount"
+	"github.com/skiff-sh/skiff/internal/controller/servicelb"
 	"github.com/skiff-sh/skiff/internal/controller/statefulset"
 	"github.com/skiff-sh/skiff/internal/controller/tainteviction"
 	"github.com/skiff-sh/skiff/internal/controller/ttlafterfinished"
@@ -49,6 +50,7 @@ func Builtin() map[string]controllerctx.Constructor {
 		"root-ca-cert-publisher":    rootcacertpublisher.New,
 		"disruption":                disruption.New,
 		"resourcequota":             resourcequota.New,
+		"service-lb-controller":     servicelb.New,
 	}
 }
 
