@@ -39,11 +39,12 @@ const (
 	e2eRemoteCIDR  = "10.244.249.0/24"
 	e2eRemotePodIP = "10.244.249.5"
 	e2eClusterDNS  = "10.43.0.10"
+	e2eHostPort    = 18080
 )
 
 // TestNetworking runs pods behind Services on a real node and checks
 // every path a packet takes: host and pod to a ClusterIP through the
-// nftables proxy, hairpin, NodePort and LoadBalancer on the node
+// nftables proxy, hairpin, NodePort, hostPort and LoadBalancer on the node
 // address, cluster DNS from the host and from pods, a pod reaching a pod
 // on another node through the host-gateway route without NAT, and the
 // ingress router. All traffic stays on this machine: loopback, the e2e
@@ -106,6 +107,9 @@ func TestNetworking(t *testing.T) {
 	for _, name := range []string{"web-a", "web-b"} {
 		p := webPod(name, "web")
 		p.Namespace = ns
+		if name == "web-a" {
+			p.Spec.Containers[0].Ports[0].HostPort = e2eHostPort
+		}
 		create(t, pods, p)
 	}
 	hairpin := webPod("hairpin", "hairpin")
@@ -157,6 +161,17 @@ func TestNetworking(t *testing.T) {
 			t.Fatalf("load balancer address %s, want the node's %s", ip, e2eNodeIP)
 		}
 		getUntilBoth(t, "http://"+net.JoinHostPort(ip, "8081")+"/", "")
+	})
+	t.Run("hostPort on the node address reaches its pod", func(t *testing.T) {
+		waitFor(t, 30*time.Second, "web-a through its hostPort", func() (bool, error) {
+			resp, err := (&http.Client{Timeout: 3 * time.Second}).Get("http://" + net.JoinHostPort(e2eNodeIP, strconv.Itoa(e2eHostPort)) + "/")
+			if err != nil {
+				return false, nil
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			return strings.TrimSpace(string(b)) == "web-a", nil
+		})
 	})
 	t.Run("cluster DNS answers from the host", func(t *testing.T) {
 		waitFor(t, 30*time.Second, "A record of web", func() (bool, error) {
