@@ -16,6 +16,7 @@ import (
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"golang.org/x/sync/errgroup"
 	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	"k8s.io/client-go/rest"
 
@@ -185,6 +186,7 @@ func (s *Server) wire(client *clientv3.Client, stores []*generic.Store) error {
 	adm := admission.Chain{
 		admission.NamespaceLifecycle{Get: namespaceLookup(nsStore)},
 		admission.ServiceAccount{Get: serviceAccountLookup(saStore)},
+		admission.DefaultIngressClass{List: ingressClassLister(storeFor(stores, networkingv1.SchemeGroupVersion.WithResource("ingressclasses")))},
 		admission.DefaultTolerationSeconds{Seconds: 300},
 	}
 	alloc, err := s.allocator(client)
@@ -230,6 +232,16 @@ func namespaceLookup(st *generic.Store) admission.NamespaceLookup {
 			return nil, err
 		}
 		return obj.(*corev1.Namespace), nil
+	}
+}
+
+func ingressClassLister(st *generic.Store) admission.IngressClassLister {
+	return func(ctx context.Context) ([]networkingv1.IngressClass, error) {
+		obj, err := st.List(ctx, "", generic.ListOptions{ResourceVersion: "0"})
+		if err != nil {
+			return nil, err
+		}
+		return obj.(*networkingv1.IngressClassList).Items, nil
 	}
 }
 
