@@ -53,7 +53,7 @@ func (c *Controller) reconcileOldRSs(ctx context.Context, d *appsv1.Deployment, 
 		return false, nil
 	}
 	minAvailable := dReplicas(d) - maxUnavailable(d)
-	newUnavailable := rsReplicas(newRS) - newRS.Status.AvailableReplicas
+	newUnavailable := max(0, rsReplicas(newRS)-newRS.Status.AvailableReplicas)
 	maxScaledDown := specSum(all) - minAvailable - newUnavailable
 	if maxScaledDown <= 0 {
 		return false, nil
@@ -76,7 +76,9 @@ func (c *Controller) cleanupUnhealthy(ctx context.Context, d *appsv1.Deployment,
 			break
 		}
 		n := rsReplicas(rs)
-		if n == 0 || n == rs.Status.AvailableReplicas {
+		// Status may still count pods of a larger size (it lags a scale
+		// down): only a shortfall is unhealthy, never a surplus.
+		if n == 0 || n <= rs.Status.AvailableReplicas {
 			continue
 		}
 		down := min(limit-total, n-rs.Status.AvailableReplicas)
@@ -91,7 +93,7 @@ func (c *Controller) cleanupUnhealthy(ctx context.Context, d *appsv1.Deployment,
 // scaleDownOld removes available old pods while enough stay available.
 func (c *Controller) scaleDownOld(ctx context.Context, d *appsv1.Deployment, all, old []*appsv1.ReplicaSet) (int32, error) {
 	minAvailable := dReplicas(d) - maxUnavailable(d)
-	avail := sumStatus(all, available)
+	avail := availableWithin(all)
 	if avail <= minAvailable {
 		return 0, nil
 	}

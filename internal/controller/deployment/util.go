@@ -199,6 +199,20 @@ func sumStatus(rss []*appsv1.ReplicaSet, f func(appsv1.ReplicaSetStatus) int32) 
 }
 
 func available(s appsv1.ReplicaSetStatus) int32 { return s.AvailableReplicas }
+
+// availableWithin counts the available pods the ReplicaSets will keep:
+// at most each one's spec.replicas, because right after a scale down its
+// status still counts the pods being deleted. Scaling down by the raw
+// count would take the Deployment below its maxUnavailable.
+func availableWithin(rss []*appsv1.ReplicaSet) int32 {
+	var n int32
+	for _, rs := range rss {
+		if rs != nil {
+			n += min(rs.Status.AvailableReplicas, rsReplicas(rs))
+		}
+	}
+	return n
+}
 func actual(s appsv1.ReplicaSetStatus) int32    { return s.Replicas }
 func ready(s appsv1.ReplicaSetStatus) int32     { return s.ReadyReplicas }
 
