@@ -60,7 +60,9 @@ type Config struct {
 	Cleanup bool
 	// KubeletServerAddr is kubelet.Config.ServerAddr ("" disables).
 	KubeletServerAddr string
-	Log               *slog.Logger
+	// VolumeResyncPeriod is kubelet.Config.VolumeResyncPeriod.
+	VolumeResyncPeriod time.Duration
+	Log                *slog.Logger
 }
 
 // Agent runs one node. New starts nothing; Run starts containerd and the
@@ -213,7 +215,7 @@ func (a *Agent) runKubelet(ctx context.Context, proc *containerd.Process, client
 		NodeName: a.cfg.NodeName, Client: client, Runtime: rt, NodeIP: a.cfg.NodeIP, DataDir: a.cfg.DataDir,
 		LogRoot: a.cfg.LogRoot, CgroupRoot: a.cfg.CgroupRoot, RootCA: rootCA, Log: a.log.With("component", "kubelet"),
 		ClusterDNS: a.clusterDNS(), ClusterDomain: a.cfg.Network.ClusterDomain,
-		ServerAddr: a.cfg.KubeletServerAddr,
+		ServerAddr: a.cfg.KubeletServerAddr, VolumeResyncPeriod: a.cfg.VolumeResyncPeriod,
 	})
 	if err != nil {
 		return err

@@ -18,6 +18,7 @@ import (
 // (0: none pending). Failures are recorded as waiting reasons.
 func (k *Kubelet) syncContainers(ctx context.Context, w *worker, f podFacts, sandboxID string, sbCfg *runtimeapi.PodSandboxConfig, rt *podRuntime) time.Duration {
 	pod := f.pod
+	k.refreshVolumes(ctx, w, f)
 	byName := instancesByName(rt.containersIn(sandboxID))
 	for _, c := range pod.Spec.InitContainers {
 		inst := byName[c.Name]
@@ -96,9 +97,10 @@ func (k *Kubelet) startContainer(ctx context.Context, w *worker, f podFacts, c c
 		w.waiting[c.Name] = waiting{reason: reason, message: err.Error()}
 		k.log.Warn("start container", "pod", w.ref, "container", c.Name, "reason", reason, "err", err)
 	}
-	image, err := k.ensureImage(ctx, c)
+	image, err := k.pullImage(ctx, w, f.pod, c)
 	if err != nil {
 		fail(imageReason(err), err)
+		k.recorder.Eventf(f.pod, corev1.EventTypeWarning, "Failed", "Error: %s", imageReason(err))
 		return
 	}
 	cfg, err := k.containerConfig(ctx, f, c, attempt, image, w.volumes)
@@ -128,6 +130,32 @@ func (k *Kubelet) startContainer(ctx context.Context, w *worker, f podFacts, c c
 // errImageNeverPull is returned for a missing image whose policy is Never.
 var errImageNeverPull = errors.New("image is not present and imagePullPolicy is Never")
 
+// errImagePullBackOff is returned while a failed pull's back-off lasts.
+var errImagePullBackOff = errors.New("back-off pulling image")
+
+// pullImage is ensureImage behind a back-off per pod and image, as in
+// Kubernetes: after a failed pull the container is ImagePullBackOff
+// until 10 s, then 20 s, ... at most 5 min have passed.
+func (k *Kubelet) pullImage(ctx context.Context, w *worker, pod *corev1.Pod, c corev1.Container) (string, error) {
+	key := string(pod.UID) + "/image/" + c.Image
+	if failed, ok := w.pullFailed[c.Image]; ok {
+		if k.backoff.wait(key, failed) > 0 {
+			k.recorder.Eventf(pod, corev1.EventTypeNormal, "BackOff", "Back-off pulling image %q", c.Image)
+			return "", fmt.Errorf("%w %q", errImagePullBackOff, c.Image)
+		}
+	}
+	image, err := k.ensureImage(ctx, c)
+	if err != nil && !errors.Is(err, errImageNeverPull) {
+		now := k.cfg.Now()
+		w.pullFailed[c.Image] = now
+		k.backoff.wait(key, now) // starts the back-off at the first failure
+		k.recorder.Eventf(pod, corev1.EventTypeWarning, "Failed", "Failed to pull image %q: %v", c.Image, err)
+		return "", err
+	}
+	delete(w.pullFailed, c.Image)
+	return image, err
+}
+
 // ensureImage applies the container's imagePullPolicy and returns the
 // image reference to create the container from.
 func (k *Kubelet) ensureImage(ctx context.Context, c corev1.Container) (string, error) {
@@ -149,8 +177,11 @@ func (k *Kubelet) ensureImage(ctx context.Context, c corev1.Container) (string, 
 }
 
 func imageReason(err error) string {
-	if errors.Is(err, errImageNeverPull) {
+	switch {
+	case errors.Is(err, errImageNeverPull):
 		return "ErrImageNeverPull"
+	case errors.Is(err, errImagePullBackOff):
+		return "ImagePullBackOff"
 	}
 	return "ErrImagePull"
 }

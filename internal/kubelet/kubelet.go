@@ -73,6 +73,10 @@ type Config struct {
 	LeasePeriod time.Duration
 	// StatusPeriod is how often node status is reported. Default 1m.
 	StatusPeriod time.Duration
+	// VolumeResyncPeriod is how often each running pod is synced again,
+	// rewriting its configMap, secret, downwardAPI and projected volumes
+	// whose content changed (Kubernetes' syncFrequency). Default 1m.
+	VolumeResyncPeriod time.Duration
 	// ServerAddr is where the kubelet API (logs, exec, attach,
 	// port-forward) listens over HTTPS, e.g. ":10250"; "" or "0"
 	// disables it. Clients need a certificate signed by RootCA.
@@ -111,6 +115,7 @@ func (c *Config) setDefaults() error {
 	dur(&c.RelistPeriod, time.Second)
 	dur(&c.LeasePeriod, 10*time.Second)
 	dur(&c.StatusPeriod, time.Minute)
+	dur(&c.VolumeResyncPeriod, time.Minute)
 	if c.Log == nil {
 		c.Log = slog.Default()
 	}
@@ -129,6 +134,7 @@ type Kubelet struct {
 	pods    corelisters.PodLister
 	backoff *backoff
 	probes  probeResults
+	tokens  *tokenCache
 	// recorder emits events; set by Run before any worker starts.
 	recorder record.EventRecorder
 
@@ -146,7 +152,7 @@ func New(cfg Config) (*Kubelet, error) {
 	if err := cfg.setDefaults(); err != nil {
 		return nil, err
 	}
-	return &Kubelet{cfg: cfg, log: cfg.Log, backoff: newBackoff(cfg.Now), probes: probeResults{results: map[probeKey]prober.Result{}}, workers: map[types.UID]*worker{}}, nil
+	return &Kubelet{cfg: cfg, log: cfg.Log, backoff: newBackoff(cfg.Now), probes: probeResults{results: map[probeKey]prober.Result{}}, tokens: newTokenCache(cfg.Now), workers: map[types.UID]*worker{}}, nil
 }
 
 // Run registers the node, then watches its pods and the runtime.

@@ -51,7 +51,7 @@ func (k *Kubelet) addProjected(ctx context.Context, f podFacts, out map[string]a
 			err = addDownwardAPI(f, out, s.DownwardAPI.Items, mode)
 		case s.ServiceAccountToken != nil:
 			var tok string
-			if tok, err = k.requestToken(ctx, f.pod, s.ServiceAccountToken); err == nil {
+			if tok, err = k.tokens.get(ctx, f.pod, s.ServiceAccountToken, k.requestToken); err == nil {
 				out[s.ServiceAccountToken.Path] = atomicwriter.File{Data: []byte(tok), Mode: mode}
 			}
 		default:

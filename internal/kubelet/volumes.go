@@ -224,11 +224,8 @@ func isMissing(err error, opt *bool) bool { return apierrors.IsNotFound(err) && 
 
 // requestToken asks the TokenRequest API for a token of the pod's
 // service account, bound to the pod.
-func (k *Kubelet) requestToken(ctx context.Context, pod *corev1.Pod, p *corev1.ServiceAccountTokenProjection) (string, error) {
-	secs := int64(3600)
-	if p.ExpirationSeconds != nil {
-		secs = *p.ExpirationSeconds
-	}
+func (k *Kubelet) requestToken(ctx context.Context, pod *corev1.Pod, p *corev1.ServiceAccountTokenProjection) (*authenticationv1.TokenRequest, error) {
+	secs := expirationSeconds(p)
 	sa := pod.Spec.ServiceAccountName
 	if sa == "" {
 		sa = "default"
@@ -242,7 +239,7 @@ func (k *Kubelet) requestToken(ctx context.Context, pod *corev1.Pod, p *corev1.S
 	}
 	resp, err := k.cfg.Client.CoreV1().ServiceAccounts(pod.Namespace).CreateToken(ctx, sa, tr, metav1.CreateOptions{})
 	if err != nil {
-		return "", fmt.Errorf("token for serviceaccount %s/%s: %w", pod.Namespace, sa, err)
+		return nil, fmt.Errorf("token for serviceaccount %s/%s: %w", pod.Namespace, sa, err)
 	}
-	return resp.Status.Token, nil
+	return resp, nil
 }

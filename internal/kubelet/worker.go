@@ -30,6 +30,10 @@ type worker struct {
 	probes map[probeKey]context.CancelFunc
 	// volumes are the host paths of the pod's volumes, once set up.
 	volumes map[string]string
+	refresh volumeRefresh
+	// pullFailed is when each image's last pull failed, for the pull
+	// back-off.
+	pullFailed map[string]time.Time
 }
 
 // enqueue wakes the pod's worker, starting one if needed.
@@ -41,7 +45,7 @@ func (k *Kubelet) enqueue(ctx context.Context, ref podRef) {
 		if ctx.Err() != nil {
 			return
 		}
-		w = &worker{ref: ref, wake: make(chan struct{}, 1), waiting: map[string]waiting{}, probes: map[probeKey]context.CancelFunc{}}
+		w = &worker{ref: ref, wake: make(chan struct{}, 1), waiting: map[string]waiting{}, pullFailed: map[string]time.Time{}, probes: map[probeKey]context.CancelFunc{}}
 		k.workers[ref.uid] = w
 		k.wg.Go(func() { k.runWorker(ctx, w) })
 	}
@@ -55,12 +59,16 @@ func (k *Kubelet) enqueue(ctx context.Context, ref podRef) {
 // passes, until the pod is gone from both the API and the runtime.
 func (k *Kubelet) runWorker(ctx context.Context, w *worker) {
 	var timer <-chan time.Time
+	resync := time.NewTicker(k.cfg.VolumeResyncPeriod)
+	defer resync.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-w.wake:
 		case <-timer:
+		case <-resync.C:
+			w.refresh.due = true
 		}
 		timer = nil
 		pod, err := k.pods.Pods(w.ref.namespace).Get(w.ref.name)
@@ -95,5 +103,6 @@ func (k *Kubelet) retire(w *worker) bool {
 	}
 	delete(k.workers, w.ref.uid)
 	k.backoff.forget(string(w.ref.uid) + "/")
+	k.tokens.forget(w.ref.uid)
 	return true
 }

@@ -238,7 +238,7 @@ func writeBusyboxImage(t *testing.T, out string) {
 		t.Fatal(err)
 	}
 	files := []images.File{{Path: "bin/busybox", Mode: 0o755, Data: bb}}
-	for _, applet := range []string{"sh", "sleep", "httpd", "wget", "cat", "timeout", "seq", "grep", "mkdir", "nslookup", "hostname", "nc", "echo", "tar"} {
+	for _, applet := range []string{"sh", "sleep", "httpd", "wget", "cat", "timeout", "seq", "grep", "mkdir", "nslookup", "hostname", "nc", "echo", "tar", "head", "tr"} {
 		files = append(files, images.File{Path: "bin/" + applet, Link: "busybox"})
 	}
 	files = append(files, images.File{Path: "tmp/.keep", Mode: 0o644})
