@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	autoscalingv1 "k8s.io/api/autoscaling/v1"
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -17,6 +18,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	"k8s.io/apimachinery/pkg/util/yaml"
 
+	"github.com/skiff-sh/skiff/internal/openapi"
 	"github.com/skiff-sh/skiff/internal/printers"
 	"github.com/skiff-sh/skiff/internal/registry/generic"
 )
@@ -33,6 +35,14 @@ type CustomStrategy interface {
 	// ScalePaths returns the field paths of the scale subresource
 	// (".spec.replicas", ".status.replicas", ".status.selector").
 	ScalePaths() (spec, status, selector string)
+	// Schema returns the structural schema, nil when there is none.
+	Schema() *apiextensionsv1.JSONSchemaProps
+}
+
+// customOpenAPI is an OpenAPI handler that also describes custom
+// resources.
+type customOpenAPI interface {
+	SetCustom(custom []openapi.Custom)
 }
 
 // AddStores serves more resources (those of a custom resource
@@ -50,7 +60,7 @@ func (s *Server) AddStores(stores ...*generic.Store) {
 		s.stores[gvr] = st
 		s.handlers[gvr] = &resourceHandler{store: st, fieldNames: fieldNames(st), fields: newFieldManagers(s.types, st)}
 	}
-	s.discovery = newDiscovery(s.order, s.cfg.ExternalAddress)
+	s.servedChangedLocked()
 }
 
 // RemoveResources stops serving resources and drops them from discovery.
@@ -60,7 +70,24 @@ func (s *Server) RemoveResources(gvrs ...schema.GroupVersionResource) {
 	for _, gvr := range gvrs {
 		s.removeLocked(gvr)
 	}
+	s.servedChangedLocked()
+}
+
+// servedChangedLocked updates discovery and the OpenAPI documents to the
+// resources served now.
+func (s *Server) servedChangedLocked() {
 	s.discovery = newDiscovery(s.order, s.cfg.ExternalAddress)
+	o, ok := s.cfg.OpenAPI.(customOpenAPI)
+	if !ok {
+		return
+	}
+	var custom []openapi.Custom
+	for _, st := range s.order {
+		if c, ok := st.Strategy.(CustomStrategy); ok {
+			custom = append(custom, openapi.Custom{Resource: st.Resource, Schema: c.Schema()})
+		}
+	}
+	o.SetCustom(custom)
 }
 
 func (s *Server) removeLocked(gvr schema.GroupVersionResource) {

@@ -51,28 +51,35 @@ type fieldManagers struct {
 	resource registry.Resource
 	newFunc  func() runtime.Object
 
+	// customStrategy is set for custom resources, whose fields are
+	// typed by their own schema (customTypes, built on first use).
+	customStrategy CustomStrategy
+	customOnce     sync.Once
+	customTypes    managedfields.TypeConverter
+
 	mu    sync.Mutex
 	bySub map[string]*managedfields.FieldManager
 }
 
 func newFieldManagers(types *typeConverter, st *generic.Store) *fieldManagers {
-	return &fieldManagers{types: types, resource: st.Resource, newFunc: st.NewFunc, bySub: map[string]*managedfields.FieldManager{}}
+	cs, _ := st.Strategy.(CustomStrategy)
+	return &fieldManagers{types: types, resource: st.Resource, newFunc: st.NewFunc, customStrategy: cs, bySub: map[string]*managedfields.FieldManager{}}
 }
-
-// custom reports a resource outside the built-in scheme: custom
-// resources, whose fields are not managed yet.
-func (f *fieldManagers) custom() bool { return !Scheme.Recognizes(f.resource.GVK()) }
 
 // get returns the FieldManager for writes of sub ("" for the resource
 // itself); scale writes manage autoscaling/v1 Scale objects.
 func (f *fieldManagers) get(sub string) (*managedfields.FieldManager, error) {
-	if f.custom() {
-		return nil, apierrors.NewGenericServerResponse(http.StatusUnsupportedMediaType, "patch", f.resource.GroupResource(), "", "server-side apply of custom resources is not supported yet", 0, false)
-	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if fm := f.bySub[sub]; fm != nil {
 		return fm, nil
+	}
+	if f.customStrategy != nil {
+		fm, err := f.newCustomFieldManager(sub)
+		if err == nil {
+			f.bySub[sub] = fm
+		}
+		return fm, err
 	}
 	tc, err := f.types.get()
 	if err != nil {
@@ -110,8 +117,13 @@ func resetFields(r registry.Resource, sub string) map[fieldpath.APIVersion]field
 // update records in obj the fields manager changed from live; live is nil
 // on create.
 func (f *fieldManagers) update(sub string, live, obj runtime.Object, manager string) (runtime.Object, error) {
-	if f.custom() {
-		return obj, nil
+	if f.customStrategy != nil {
+		if sub == "scale" {
+			return obj, nil // the scale of custom resources keeps no managed fields
+		}
+		// Fields the schema does not know go before they are typed, as
+		// Kubernetes prunes custom objects when it decodes them.
+		customDefaulter{f.customStrategy}.Default(obj)
 	}
 	fm, err := f.get(sub)
 	if err != nil {

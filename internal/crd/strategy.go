@@ -74,6 +74,9 @@ func (s *strategy) Default(obj runtime.Object) {
 	Default(o, s.schema)
 }
 
+// Schema returns the version's structural schema, nil when it has none.
+func (s *strategy) Schema() *Schema { return s.schema }
+
 // PrepareForCreate drops the status when it is a subresource.
 func (s *strategy) PrepareForCreate(obj runtime.Object) {
 	if s.status {

@@ -5,12 +5,15 @@ import (
 	"crypto/sha512"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	openapi_v2 "github.com/google/gnostic-models/openapiv2"
@@ -33,18 +36,34 @@ const (
 )
 
 // Handler serves /openapi/v2, /openapi/v3 and /openapi/v3/<group-version>.
-// Documents are built on first request and cached for the life of the
-// process: the served resources never change while it runs.
+// Documents are built on first request and cached until the custom
+// resources change (SetCustom); those of built-in group-versions are kept
+// across such changes.
 type Handler struct {
-	resources []registry.Resource
-	groups    map[string]*groupDoc // by gvPath
-	keys      []string             // sorted gvPaths
+	builtin       []registry.Resource
+	builtinGroups map[string]*groupDoc // by gvPath
 
 	kindsOnce sync.Once
 	kinds     map[string][]schema.GroupVersionKind
 
 	v3ModelsOnce, v2ModelsOnce sync.Once
 	v3Models, v2Models         *models
+
+	mu  sync.Mutex // serializes SetCustom
+	cur atomic.Pointer[docs]
+}
+
+// docs is one generation of the documents; only its blobs change, once
+// each, when first built.
+type docs struct {
+	h         *Handler
+	resources []registry.Resource // built-in, then custom
+	custom    []Custom
+	groups    map[string]*groupDoc // by gvPath
+	keys      []string             // sorted gvPaths
+
+	v3Once, v2Once sync.Once
+	v3, v2         *models
 
 	index, v2JSON, v2Proto blob
 }
@@ -76,35 +95,64 @@ func (b *blob) get() *blob {
 	return b
 }
 
-// New returns a handler for the given resources; it builds nothing yet.
+// New returns a handler for the given built-in resources; it builds
+// nothing yet.
 func New(resources []registry.Resource) *Handler {
-	h := &Handler{resources: resources, groups: map[string]*groupDoc{}}
+	h := &Handler{builtin: resources, builtinGroups: map[string]*groupDoc{}}
 	for _, r := range resources {
 		key := gvPath(r.GroupVersion())
-		if _, ok := h.groups[key]; ok {
-			continue
+		if _, ok := h.builtinGroups[key]; !ok {
+			h.builtinGroups[key] = newGroupDoc(r.GroupVersion(), func(gv schema.GroupVersion) ([]byte, error) {
+				return json.Marshal(buildV3(routes(gv, h.builtin), h.modelsV3()))
+			})
 		}
-		g := &groupDoc{gv: r.GroupVersion()}
-		g.json.build = func() ([]byte, error) { return h.buildGroup(g.gv) }
-		g.proto.build = func() ([]byte, error) {
-			j := g.json.get()
-			if j.err != nil {
-				return nil, j.err
-			}
-			doc, err := openapi_v3.ParseDocument(j.data)
-			if err != nil {
-				return nil, err
-			}
-			return proto.Marshal(doc)
-		}
-		h.groups[key] = g
-		h.keys = append(h.keys, key)
 	}
-	sort.Strings(h.keys)
-	h.index.build = h.buildIndex
-	h.v2JSON.build = h.buildV2
-	h.v2Proto.build = func() ([]byte, error) {
-		j := h.v2JSON.get()
+	h.cur.Store(h.newDocs(nil))
+	return h
+}
+
+// SetCustom replaces the custom resources the documents describe, as
+// their definitions come, change and go; documents are rebuilt on the
+// next request.
+func (h *Handler) SetCustom(custom []Custom) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.cur.Store(h.newDocs(custom))
+}
+
+func newGroupDoc(gv schema.GroupVersion, build func(schema.GroupVersion) ([]byte, error)) *groupDoc {
+	g := &groupDoc{gv: gv}
+	g.json.build = func() ([]byte, error) { return build(gv) }
+	g.proto.build = func() ([]byte, error) {
+		j := g.json.get()
+		if j.err != nil {
+			return nil, j.err
+		}
+		doc, err := openapi_v3.ParseDocument(j.data)
+		if err != nil {
+			return nil, err
+		}
+		return proto.Marshal(doc)
+	}
+	return g
+}
+
+func (h *Handler) newDocs(custom []Custom) *docs {
+	d := &docs{h: h, resources: slices.Clone(h.builtin), custom: custom, groups: maps.Clone(h.builtinGroups)}
+	for _, c := range custom {
+		d.resources = append(d.resources, c.Resource)
+		// A group-version with custom resources gets a document of its
+		// own generation.
+		key := gvPath(c.Resource.GroupVersion())
+		if g := d.groups[key]; g == nil || g == h.builtinGroups[key] {
+			d.groups[key] = newGroupDoc(c.Resource.GroupVersion(), d.buildGroup)
+		}
+	}
+	d.keys = slices.Sorted(maps.Keys(d.groups))
+	d.index.build = d.buildIndex
+	d.v2JSON.build = d.buildV2
+	d.v2Proto.build = func() ([]byte, error) {
+		j := d.v2JSON.get()
 		if j.err != nil {
 			return nil, j.err
 		}
@@ -114,11 +162,11 @@ func New(resources []registry.Resource) *Handler {
 		}
 		return proto.Marshal(doc)
 	}
-	return h
+	return d
 }
 
 func (h *Handler) servedKinds() map[string][]schema.GroupVersionKind {
-	h.kindsOnce.Do(func() { h.kinds = servedKinds(h.resources) })
+	h.kindsOnce.Do(func() { h.kinds = servedKinds(h.builtin) })
 	return h.kinds
 }
 
@@ -132,16 +180,27 @@ func (h *Handler) modelsV2() *models {
 	return h.v2Models
 }
 
-func (h *Handler) buildGroup(gv schema.GroupVersion) ([]byte, error) {
-	return json.Marshal(buildV3(routes(gv, h.resources), h.modelsV3()))
+// modelsV3 and modelsV2 are the built-in models plus the custom ones.
+func (d *docs) modelsV3() *models {
+	d.v3Once.Do(func() { d.v3 = d.h.modelsV3().withCustom(d.custom, v3Ref, true) })
+	return d.v3
 }
 
-func (h *Handler) buildV2() ([]byte, error) {
+func (d *docs) modelsV2() *models {
+	d.v2Once.Do(func() { d.v2 = d.h.modelsV2().withCustom(d.custom, v2Ref, false) })
+	return d.v2
+}
+
+func (d *docs) buildGroup(gv schema.GroupVersion) ([]byte, error) {
+	return json.Marshal(buildV3(routes(gv, d.resources), d.modelsV3()))
+}
+
+func (d *docs) buildV2() ([]byte, error) {
 	var perGV [][]route
-	for _, key := range h.keys {
-		perGV = append(perGV, routes(h.groups[key].gv, h.resources))
+	for _, key := range d.keys {
+		perGV = append(perGV, routes(d.groups[key].gv, d.resources))
 	}
-	return json.Marshal(buildV2(perGV, h.modelsV2()))
+	return json.Marshal(buildV2(perGV, d.modelsV2()))
 }
 
 // indexEntry is one group-version in the /openapi/v3 index.
@@ -149,22 +208,18 @@ type indexEntry struct {
 	ServerRelativeURL string `json:"serverRelativeURL"`
 }
 
-func (h *Handler) buildIndex() ([]byte, error) {
+func (d *docs) buildIndex() ([]byte, error) {
 	// The index names each document by its hash, so every document is
 	// built now; they are independent, so in parallel.
-	h.modelsV3()
+	d.modelsV3()
 	var wg sync.WaitGroup
-	for _, key := range h.keys {
-		wg.Add(1)
-		go func(g *groupDoc) {
-			defer wg.Done()
-			g.json.get()
-		}(h.groups[key])
+	for _, key := range d.keys {
+		wg.Go(func() { d.groups[key].json.get() })
 	}
 	wg.Wait()
-	paths := make(map[string]indexEntry, len(h.keys))
-	for _, key := range h.keys {
-		b := h.groups[key].json.get()
+	paths := make(map[string]indexEntry, len(d.keys))
+	for _, key := range d.keys {
+		b := d.groups[key].json.get()
 		if b.err != nil {
 			return nil, fmt.Errorf("openapi %s: %w", key, b.err)
 		}
@@ -186,32 +241,33 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeStatus(w, http.StatusMethodNotAllowed, "MethodNotAllowed", fmt.Sprintf("%s is not supported on %s", r.Method, r.URL.Path))
 		return
 	}
+	d := h.cur.Load()
 	switch p := r.URL.Path; {
 	case p == "/openapi/v2":
-		h.serveV2(w, r)
+		d.serveV2(w, r)
 	case p == "/openapi/v3" || p == "/openapi/v3/":
-		h.serveBlob(w, r, &h.index, mediaJSON)
+		serveBlob(w, r, &d.index, mediaJSON)
 	case strings.HasPrefix(p, "/openapi/v3/"):
-		h.serveGroup(w, r, strings.TrimSuffix(strings.TrimPrefix(p, "/openapi/v3/"), "/"))
+		d.serveGroup(w, r, strings.TrimSuffix(strings.TrimPrefix(p, "/openapi/v3/"), "/"))
 	default:
 		notFound(w)
 	}
 }
 
-func (h *Handler) serveV2(w http.ResponseWriter, r *http.Request) {
+func (d *docs) serveV2(w http.ResponseWriter, r *http.Request) {
 	w.Header().Add("Vary", "Accept")
 	switch negotiate(r, mediaJSON, mediaV2Proto, mediaV2ProtoDeprecated) {
 	case mediaJSON:
-		h.serveBlob(w, r, &h.v2JSON, mediaJSON)
+		serveBlob(w, r, &d.v2JSON, mediaJSON)
 	case mediaV2Proto, mediaV2ProtoDeprecated:
-		h.serveBlob(w, r, &h.v2Proto, mediaV2Proto)
+		serveBlob(w, r, &d.v2Proto, mediaV2Proto)
 	default:
 		notAcceptable(w, mediaJSON, mediaV2Proto)
 	}
 }
 
-func (h *Handler) serveGroup(w http.ResponseWriter, r *http.Request, key string) {
-	g, ok := h.groups[key]
+func (d *docs) serveGroup(w http.ResponseWriter, r *http.Request, key string) {
+	g, ok := d.groups[key]
 	if !ok {
 		notFound(w)
 		return
@@ -227,7 +283,7 @@ func (h *Handler) serveGroup(w http.ResponseWriter, r *http.Request, key string)
 		return
 	}
 	if b.get().err != nil {
-		h.serveBlob(w, r, b, media) // reports the error
+		serveBlob(w, r, b, media) // reports the error
 		return
 	}
 	if hash := r.URL.Query().Get("hash"); hash != "" {
@@ -241,12 +297,12 @@ func (h *Handler) serveGroup(w http.ResponseWriter, r *http.Request, key string)
 		w.Header().Set("Cache-Control", "public, immutable")
 		w.Header().Set("Expires", time.Now().AddDate(1, 0, 0).UTC().Format(http.TimeFormat))
 	}
-	h.serveBlob(w, r, b, media)
+	serveBlob(w, r, b, media)
 }
 
 // serveBlob answers with b, honouring If-None-Match, If-Modified-Since and
 // HEAD.
-func (h *Handler) serveBlob(w http.ResponseWriter, r *http.Request, b *blob, media string) {
+func serveBlob(w http.ResponseWriter, r *http.Request, b *blob, media string) {
 	b.get()
 	if b.err != nil {
 		writeStatus(w, http.StatusInternalServerError, "InternalError", "building the OpenAPI document failed: "+b.err.Error())

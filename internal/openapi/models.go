@@ -4,6 +4,7 @@ import (
 	"reflect"
 	"sort"
 	"strings"
+	"sync"
 
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -190,12 +191,15 @@ var modelScheme = func() *runtime.Scheme {
 
 // modelName is the OpenAPI model name of a kind ("io.k8s.api.apps.v1.
 // Deployment"): the name the type itself reports, else the name the
-// Kubernetes convention gives it.
+// Kubernetes convention gives it; custom kinds as customModelName.
 func modelName(gvk schema.GroupVersionKind) string {
 	if obj, err := modelScheme.New(gvk); err == nil {
 		if n, ok := obj.(interface{ OpenAPIModelName() string }); ok {
 			return n.OpenAPIModelName()
 		}
+	}
+	if gvk.Group != "" && !modelScheme.IsGroupRegistered(gvk.Group) {
+		return customModelName(gvk)
 	}
 	group := gvk.Group
 	if group == "" {
@@ -212,3 +216,7 @@ func modelName(gvk schema.GroupVersionKind) string {
 func Schemas(resources []registry.Resource) map[string]*spec.Schema {
 	return loadModels(v3Ref, true, servedKinds(resources)).schemas
 }
+
+// builtinV3 is every generated model in v3 form without kinds, loaded
+// once, for the field management of custom resources.
+var builtinV3 = sync.OnceValue(func() *models { return loadModels(v3Ref, true, nil) })

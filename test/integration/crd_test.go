@@ -68,7 +68,8 @@ func widget(name string, spec map[string]any) *unstructured.Unstructured {
 	}}
 }
 
-// createWidgetCRD creates the definition and waits until kubectl sees it.
+// createWidgetCRD creates the definition and waits until kubectl sees it,
+// logging how long that took.
 func createWidgetCRD(t *testing.T, c *testcluster.Cluster, k kubectl) apiextensionsclient.Interface {
 	t.Helper()
 	ctx := context.Background()
@@ -83,7 +84,8 @@ func createWidgetCRD(t *testing.T, c *testcluster.Cluster, k kubectl) apiextensi
 			t.Logf("served after %v: %s", time.Since(start), out)
 			break
 		}
-		if time.Since(start) > time.Second {
+		// The time is logged, not asserted: a loaded machine may take longer.
+		if time.Since(start) > 30*time.Second {
 			t.Fatalf("kubectl get widgets after %v: %v\n%s", time.Since(start), err, out)
 		}
 		time.Sleep(50 * time.Millisecond)

@@ -1,7 +1,9 @@
 // Package garbagecollector deletes objects whose owners are gone, as
 // Kubernetes' garbage collector: it watches every
-// served resource (found by discovery when Run starts), indexes objects
-// by the UIDs of their owners, and
+// served resource (found by discovery when Run starts, again every
+// Resync and as soon as a CustomResourceDefinition or APIService
+// changes, so custom resources are collected too), indexes objects by the
+// UIDs of their owners, and
 //
 //   - background: deletes a dependent once none of its owners exists
 //     (checked against the API server, not only the cache);

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"time"
 
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -14,7 +15,6 @@ import (
 	"k8s.io/apimachinery/pkg/util/sets"
 	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/dynamic"
-	"k8s.io/client-go/dynamic/dynamicinformer"
 	"k8s.io/client-go/restmapper"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/util/workqueue"
@@ -24,6 +24,12 @@ import (
 )
 
 const ownerIndex = "owner-uid"
+
+// definesResources are the resources whose changes change discovery.
+var definesResources = map[schema.GroupResource]bool{
+	{Group: "apiextensions.k8s.io", Resource: "customresourcedefinitions"}: true,
+	{Group: "apiregistration.k8s.io", Resource: "apiservices"}:             true,
+}
 
 // ignored resources are never collected (Kubernetes ignores events).
 var ignored = map[schema.GroupResource]bool{
@@ -39,6 +45,11 @@ type item struct {
 	uid       types.UID
 }
 
+// DefaultResync is how often discovery is read again, as Kubernetes'
+// garbage collector does; definitions of custom resources trigger it at
+// once.
+const DefaultResync = 30 * time.Second
+
 // Controller is the garbage collector.
 type Controller struct {
 	discovery discovery.DiscoveryInterface
@@ -48,9 +59,17 @@ type Controller struct {
 	metrics   *metrics
 	log       *slog.Logger
 
-	// mapper and informers are set by Run before any worker starts.
-	mapper    meta.RESTMapper
-	informers map[schema.GroupVersionResource]cache.SharedIndexInformer
+	// Resync is how often discovery is read again; tests shorten it.
+	Resync time.Duration
+	// rediscover asks for a resync now (a definition changed).
+	rediscover chan struct{}
+
+	// mu guards mapper and monitors, which resync replaces while
+	// workers run.
+	mu       sync.RWMutex
+	mapper   meta.RESTMapper
+	monitors map[schema.GroupVersionResource]*monitor
+	running  sync.WaitGroup
 }
 
 // New builds the garbage collector; discovery and its informers wait for
@@ -65,36 +84,23 @@ func New(cc *controllerctx.Context) (controllerctx.Controller, error) {
 		queue: workqueue.NewTypedRateLimitingQueueWithConfig(workqueue.DefaultTypedControllerRateLimiter[item](),
 			workqueue.TypedRateLimitingQueueConfig[item]{Name: "garbagecollector"}),
 		workers: max(cc.Options.Workers, 1), metrics: m, log: cc.Log.With("controller", "garbagecollector"),
-		informers: map[schema.GroupVersionResource]cache.SharedIndexInformer{},
+		Resync: DefaultResync, rediscover: make(chan struct{}, 1),
+		monitors: map[schema.GroupVersionResource]*monitor{},
 	}, nil
 }
 
 // Run discovers the deletable resources, watches them and collects
-// garbage until ctx ends.
+// garbage until ctx ends; resources served later (custom resources) are
+// watched from the next resync on.
 func (c *Controller) Run(ctx context.Context) error {
 	defer c.queue.ShutDown()
-	gvrs, err := c.discover()
+	defer c.running.Wait()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel() // stops the informers before running.Wait
+	synced, err := c.resync(ctx)
 	if err != nil {
 		return fmt.Errorf("garbage collector discovery: %w", err)
 	}
-	factory := dynamicinformer.NewDynamicSharedInformerFactory(c.dynamic, 0)
-	var synced []cache.InformerSynced
-	for _, gvr := range gvrs {
-		inf := factory.ForResource(gvr).Informer()
-		if err := inf.SetTransform(toMeta); err != nil {
-			return err
-		}
-		if err := inf.AddIndexers(cache.Indexers{ownerIndex: ownerUIDs}); err != nil {
-			return err
-		}
-		if _, err := inf.AddEventHandler(c.handler(gvr)); err != nil {
-			return err
-		}
-		c.informers[gvr] = inf
-		synced = append(synced, inf.HasSynced)
-	}
-	factory.Start(ctx.Done())
-	defer factory.Shutdown()
 	if !cache.WaitForCacheSync(ctx.Done(), synced...) {
 		return nil
 	}
@@ -105,25 +111,44 @@ func (c *Controller) Run(ctx context.Context) error {
 			}
 		})
 	}
-	<-ctx.Done()
+	c.resyncLoop(ctx)
 	c.queue.ShutDown()
 	wg.Wait()
 	return nil
 }
 
+// resyncLoop reads discovery again every Resync and whenever a
+// definition changes, until ctx ends.
+func (c *Controller) resyncLoop(ctx context.Context) {
+	t := time.NewTicker(c.Resync)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		case <-c.rediscover:
+		}
+		if _, err := c.resync(ctx); err != nil && ctx.Err() == nil {
+			c.log.Warn("garbage collector discovery", "err", err)
+		}
+	}
+}
+
 // discover lists the resources that can be listed, watched, patched and
-// deleted, and builds the kind→resource mapper for owner references.
-func (c *Controller) discover() ([]schema.GroupVersionResource, error) {
+// deleted, and builds the kind→resource mapper for owner references;
+// complete is false when some groups could not be read.
+func (c *Controller) discover() (gvrs []schema.GroupVersionResource, mapper meta.RESTMapper, complete bool, err error) {
 	groups, err := restmapper.GetAPIGroupResources(c.discovery)
 	if err != nil && len(groups) == 0 {
-		return nil, err
+		return nil, nil, false, err
 	}
-	c.mapper = restmapper.NewDiscoveryRESTMapper(groups)
+	mapper = restmapper.NewDiscoveryRESTMapper(groups)
 	lists, err := c.discovery.ServerPreferredResources()
 	if err != nil && !discovery.IsGroupDiscoveryFailedError(err) {
-		return nil, err
+		return nil, nil, false, err
 	}
-	var out []schema.GroupVersionResource
+	complete = err == nil
 	for _, l := range lists {
 		gv, err := schema.ParseGroupVersion(l.GroupVersion)
 		if err != nil {
@@ -135,10 +160,10 @@ func (c *Controller) discover() ([]schema.GroupVersionResource, error) {
 				!sets.New(r.Verbs...).HasAll("list", "watch", "delete", "patch") {
 				continue
 			}
-			out = append(out, gvr)
+			gvrs = append(gvrs, gvr)
 		}
 	}
-	return out, nil
+	return gvrs, mapper, complete, nil
 }
 
 // toMeta keeps only the metadata of cached objects.
@@ -190,10 +215,20 @@ func (c *Controller) handler(gvr schema.GroupVersionResource) cache.ResourceEven
 			c.queue.Add(itemOf(gvr, m))
 		}
 	}
+	if definesResources[gvr.GroupResource()] {
+		inner := changed
+		changed = func(obj any) {
+			inner(obj)
+			c.askResync()
+		}
+	}
 	return cache.ResourceEventHandlerFuncs{
 		AddFunc:    changed,
 		UpdateFunc: func(_, cur any) { changed(cur) },
 		DeleteFunc: func(obj any) {
+			if definesResources[gvr.GroupResource()] {
+				c.askResync()
+			}
 			m := asMeta(obj)
 			if m == nil {
 				return
@@ -210,11 +245,21 @@ func (c *Controller) handler(gvr schema.GroupVersionResource) cache.ResourceEven
 	}
 }
 
+// askResync asks the resync loop to read discovery again soon.
+func (c *Controller) askResync() {
+	select {
+	case c.rediscover <- struct{}{}:
+	default:
+	}
+}
+
 // dependents lists the cached objects with an ownerReference to uid.
 func (c *Controller) dependents(uid types.UID) []item {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
 	var out []item
-	for gvr, inf := range c.informers {
-		objs, _ := inf.GetIndexer().ByIndex(ownerIndex, string(uid))
+	for gvr, m := range c.monitors {
+		objs, _ := m.informer.GetIndexer().ByIndex(ownerIndex, string(uid))
 		for _, o := range objs {
 			if m := asMeta(o); m != nil {
 				out = append(out, itemOf(gvr, m))
@@ -231,7 +276,10 @@ func (c *Controller) resolve(ref metav1.OwnerReference, ns string) (item, bool) 
 	if err != nil {
 		return item{}, false
 	}
-	mapping, err := c.mapper.RESTMapping(gv.WithKind(ref.Kind).GroupKind(), gv.Version)
+	c.mu.RLock()
+	mapper := c.mapper
+	c.mu.RUnlock()
+	mapping, err := mapper.RESTMapping(gv.WithKind(ref.Kind).GroupKind(), gv.Version)
 	if err != nil {
 		return item{}, false
 	}

@@ -36,7 +36,7 @@ func (c *Controller) process(ctx context.Context, it item) error {
 // does not have it (live also when asked), the API server; nil when it
 // does not exist with that UID.
 func (c *Controller) lookup(ctx context.Context, it item, live bool) (*metav1.PartialObjectMetadata, error) {
-	if inf := c.informers[it.gvr]; inf != nil && !live {
+	if inf := c.informer(it.gvr); inf != nil && !live {
 		key := it.name
 		if it.namespace != "" {
 			key = it.namespace + "/" + it.name
