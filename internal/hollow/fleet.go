@@ -223,8 +223,16 @@ func (f *Fleet) renewLease(ctx context.Context, node string, owner *metav1.Owner
 	return err
 }
 
+// leaseWorkers bounds the lease renewals in flight. One at a time cannot
+// keep up with a thousand nodes on a loaded server (each renewal is a GET
+// and an UPDATE): leases expired and the node lifecycle controller
+// evicted pods from healthy hollow nodes.
+const leaseWorkers = 32
+
 // renewLeases renews every node's lease each interval, spread over the
-// interval so that thousands of nodes do not write at once.
+// interval so that thousands of nodes do not write at once; when the
+// server is slow, renewals run concurrently up to leaseWorkers and the
+// schedule waits for a free worker rather than skipping a node.
 func (f *Fleet) renewLeases(ctx context.Context) {
 	if f.cfg.Count == 0 {
 		<-ctx.Done()
@@ -233,14 +241,27 @@ func (f *Fleet) renewLeases(ctx context.Context) {
 	step := f.cfg.LeaseInterval / time.Duration(f.cfg.Count)
 	t := time.NewTicker(max(step, time.Millisecond))
 	defer t.Stop()
+	sem := make(chan struct{}, leaseWorkers)
+	var wg sync.WaitGroup
+	defer wg.Wait()
 	for i := 0; ; i = (i + 1) % f.cfg.Count {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
 		}
-		if err := f.renewLease(ctx, f.name(i), nil); err != nil && ctx.Err() == nil {
-			f.cfg.Log.Warn("renew lease", "node", f.name(i), "err", err)
+		select {
+		case <-ctx.Done():
+			return
+		case sem <- struct{}{}:
 		}
+		wg.Add(1)
+		go func(node string) {
+			defer wg.Done()
+			defer func() { <-sem }()
+			if err := f.renewLease(ctx, node, nil); err != nil && ctx.Err() == nil {
+				f.cfg.Log.Warn("renew lease", "node", node, "err", err)
+			}
+		}(f.name(i))
 	}
 }
