@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"k8s.io/client-go/kubernetes"
@@ -38,7 +39,9 @@ type Config struct {
 	Log     *slog.Logger
 	// Clock drives the queue's backoff and flushes. Default: real time.
 	Clock clock.WithTicker
-	// Parallelism is how many goroutines filter and score nodes. Default 16.
+	// Parallelism is how many goroutines filter and score nodes. Default:
+	// GOMAXPROCS, at most 16 (kube-scheduler's default); the work never
+	// blocks, so more goroutines than processors only add switching.
 	Parallelism int
 	// Registry and Plugins replace the in-tree plugins and the default
 	// profile.
@@ -76,7 +79,7 @@ func (c *Config) setDefaults() error {
 		c.Clock = clock.RealClock{}
 	}
 	if c.Parallelism <= 0 {
-		c.Parallelism = framework.DefaultParallelism
+		c.Parallelism = min(framework.DefaultParallelism, runtime.GOMAXPROCS(0))
 	}
 	if c.Registry == nil {
 		c.Registry = plugins.NewInTreeRegistry()

@@ -167,12 +167,20 @@ func (s *Scheduler) findNodesThatPassFilters(ctx context.Context, state *framewo
 		return out, nil
 	}
 	feasible := make([]*framework.NodeInfo, want)
-	statuses := make([]*framework.Status, n)
+	// The rejections are kept in a buffer reused from pod to pod, which
+	// the loop below leaves all nil again.
+	if len(s.filterStatuses) < n {
+		s.filterStatuses = make([]*framework.Status, n)
+	}
+	statuses := s.filterStatuses[:n]
 	var found atomic.Int32
 	var firstErr atomic.Pointer[framework.Status]
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	s.fwk.Parallelizer().Until(ctx, n, func(i int) {
+		if int(found.Load()) >= want {
+			return // the others' chunks still running when enough fit
+		}
 		ni := nodes[(start+i)%n]
 		st := s.fwk.RunFilterPluginsWithNominatedPods(ctx, state, pod, ni)
 		switch {
@@ -192,6 +200,7 @@ func (s *Scheduler) findNodesThatPassFilters(ctx context.Context, state *framewo
 		}
 	})
 	if st := firstErr.Load(); st != nil {
+		clear(statuses)
 		return nil, st.AsError()
 	}
 	processed := int(found.Load())
@@ -200,6 +209,7 @@ func (s *Scheduler) findNodesThatPassFilters(ctx context.Context, state *framewo
 			processed++
 			diag.NodeToStatus[nodes[(start+i)%n].Node().Name] = st
 			diag.UnschedulablePlugins[st.Plugin()] = true
+			statuses[i] = nil
 		}
 	}
 	s.nextStartNodeIndex = (start + processed) % n

@@ -44,6 +44,9 @@ type Scheduler struct {
 	// nextStartNodeIndex rotates where the node search starts, so that
 	// searching a fraction of the nodes does not favour the same ones.
 	nextStartNodeIndex int
+	// filterStatuses is findNodesThatPassFilters' buffer, one entry per
+	// node, kept between pods to spare the allocation.
+	filterStatuses []*framework.Status
 	// async tracks binding and status-update goroutines.
 	async sync.WaitGroup
 }

@@ -14,6 +14,7 @@ import (
 type Snapshot struct {
 	nodes                    map[string]*framework.NodeInfo
 	list                     []*framework.NodeInfo
+	index                    map[string]int // node name → place in list
 	withAffinity             []*framework.NodeInfo
 	withRequiredAntiAffinity []*framework.NodeInfo
 	generation               int64
@@ -22,7 +23,7 @@ type Snapshot struct {
 
 // NewSnapshot returns an empty snapshot.
 func NewSnapshot() *Snapshot {
-	return &Snapshot{nodes: map[string]*framework.NodeInfo{}}
+	return &Snapshot{nodes: map[string]*framework.NodeInfo{}, index: map[string]int{}}
 }
 
 // List implements framework.NodeInfoLister. Nodes are interleaved by zone
@@ -49,6 +50,7 @@ func (c *Cache) UpdateSnapshot(s *Snapshot) {
 		return
 	}
 	affinityChanged := false
+	sameNodes := c.nodeSetGen <= s.nodeSetGen
 	for name := range c.dirty {
 		ni, ok := c.nodes[name]
 		if !ok || ni.Node() == nil {
@@ -58,24 +60,26 @@ func (c *Cache) UpdateSnapshot(s *Snapshot) {
 		clone := ni.Clone()
 		clone.ImageStates = c.imageStates(ni.Node())
 		s.nodes[name] = clone
+		if sameNodes {
+			s.list[s.index[name]] = clone
+		}
 		if len(clone.PodsWithAffinity) > 0 || (old != nil && len(old.PodsWithAffinity) > 0) {
 			affinityChanged = true
 		}
 	}
-	if c.nodeSetGen > s.nodeSetGen {
+	if !sameNodes {
 		for name := range s.nodes {
 			if ni, ok := c.nodes[name]; !ok || ni.Node() == nil {
 				delete(s.nodes, name)
 			}
 		}
 		s.list = zoneInterleaved(s.nodes)
+		clear(s.index)
+		for i, ni := range s.list {
+			s.index[ni.Node().Name] = i
+		}
 		s.nodeSetGen = c.nodeSetGen
 		affinityChanged = true
-	} else {
-		// Same node set: swap in the new NodeInfos at their places.
-		for i, ni := range s.list {
-			s.list[i] = s.nodes[ni.Node().Name]
-		}
 	}
 	if affinityChanged {
 		s.withAffinity, s.withRequiredAntiAffinity = nil, nil

@@ -1,7 +1,5 @@
 package framework
 
-import "sync"
-
 // StateKey names a plugin's data in a CycleState.
 type StateKey string
 
@@ -12,10 +10,11 @@ type StateData interface {
 }
 
 // CycleState carries plugin data through one scheduling cycle. Writes
-// happen in PreFilter and PreScore; Filter and Score only read, from many
-// goroutines.
+// happen in PreFilter and PreScore, on the scheduling goroutine; Filter
+// and Score only read, from goroutines started after those writes. So it
+// needs no lock: one would cost every plugin on every node a contended
+// atomic.
 type CycleState struct {
-	mu   sync.RWMutex
 	data map[StateKey]StateData
 	// SkipFilterPlugins and SkipScorePlugins hold the plugins whose
 	// PreFilter or PreScore returned Skip.
@@ -30,22 +29,16 @@ func NewCycleState() *CycleState {
 
 // Read returns the data stored under key, or nil.
 func (c *CycleState) Read(key StateKey) StateData {
-	c.mu.RLock()
-	defer c.mu.RUnlock()
 	return c.data[key]
 }
 
 // Write stores data under key.
 func (c *CycleState) Write(key StateKey, data StateData) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
 	c.data[key] = data
 }
 
 // Clone returns a deep copy, as the preemption dry run needs one per node.
 func (c *CycleState) Clone() *CycleState {
-	c.mu.RLock()
-	defer c.mu.RUnlock()
 	out := NewCycleState()
 	for k, v := range c.data {
 		out.data[k] = v.Clone()

@@ -23,10 +23,11 @@ type NodeInfo struct {
 	PodsWithRequiredAntiAffinity []*PodInfo
 	UsedPorts                    HostPorts
 	// Requested sums the pods' requests; NonZeroRequested uses the scoring
-	// defaults for containers without requests.
-	Requested        *Resource
-	NonZeroRequested *Resource
-	Allocatable      *Resource
+	// defaults for containers without requests. They are values, not
+	// pointers, so that filters reading them touch one object per node.
+	Requested        Resource
+	NonZeroRequested Resource
+	Allocatable      Resource
 	// ImageStates is keyed by normalized image name (with a tag).
 	ImageStates map[string]*ImageState
 	// Generation is set by the cache on every change, so that snapshots
@@ -36,7 +37,7 @@ type NodeInfo struct {
 
 // NewNodeInfo returns an empty NodeInfo, without a node yet.
 func NewNodeInfo() *NodeInfo {
-	return &NodeInfo{Requested: &Resource{}, NonZeroRequested: &Resource{}, Allocatable: &Resource{}, UsedPorts: HostPorts{}, ImageStates: map[string]*ImageState{}}
+	return &NodeInfo{UsedPorts: HostPorts{}, ImageStates: map[string]*ImageState{}}
 }
 
 // Node returns the node, nil if only its pods are known.
@@ -45,7 +46,7 @@ func (n *NodeInfo) Node() *corev1.Node { return n.node }
 // SetNode sets the node and its allocatable resources.
 func (n *NodeInfo) SetNode(node *corev1.Node) {
 	n.node = node
-	n.Allocatable = NewResource(node.Status.Allocatable)
+	n.Allocatable = *NewResource(node.Status.Allocatable)
 }
 
 // RemoveNode forgets the node but keeps its pods.
@@ -120,9 +121,9 @@ func (n *NodeInfo) Clone() *NodeInfo {
 		PodsWithAffinity:             append([]*PodInfo(nil), n.PodsWithAffinity...),
 		PodsWithRequiredAntiAffinity: append([]*PodInfo(nil), n.PodsWithRequiredAntiAffinity...),
 		UsedPorts:                    n.UsedPorts.Clone(),
-		Requested:                    n.Requested.Clone(),
-		NonZeroRequested:             n.NonZeroRequested.Clone(),
-		Allocatable:                  n.Allocatable.Clone(),
+		Requested:                    *n.Requested.Clone(),
+		NonZeroRequested:             *n.NonZeroRequested.Clone(),
+		Allocatable:                  *n.Allocatable.Clone(),
 		ImageStates:                  n.ImageStates,
 		Generation:                   n.Generation,
 	}

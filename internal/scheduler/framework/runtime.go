@@ -279,8 +279,9 @@ func (f *Framework) RunPreScorePlugins(ctx context.Context, state *CycleState, p
 func (f *Framework) RunScorePlugins(ctx context.Context, state *CycleState, pod *corev1.Pod, nodes []*NodeInfo) ([]NodeScore, *Status) {
 	plugins := slices.DeleteFunc(slices.Clone(f.score), func(p weightedScore) bool { return state.SkipScorePlugins[p.Name()] })
 	perPlugin := make([][]NodeScore, len(plugins))
+	backing := make([]NodeScore, len(plugins)*len(nodes))
 	for i := range plugins {
-		perPlugin[i] = make([]NodeScore, len(nodes))
+		perPlugin[i] = backing[i*len(nodes) : (i+1)*len(nodes) : (i+1)*len(nodes)]
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()

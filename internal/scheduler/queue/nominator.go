@@ -20,6 +20,7 @@ func (q *PriorityQueue) addNominatedLocked(pi *framework.PodInfo, node string) {
 		return
 	}
 	q.nominatedOn[pi.Pod.UID] = node
+	q.nominatedCount.Store(int64(len(q.nominatedOn)))
 	q.nominated[node] = append(q.nominated[node], pi)
 }
 
@@ -36,6 +37,7 @@ func (q *PriorityQueue) deleteNominatedLocked(uid types.UID) {
 		return
 	}
 	delete(q.nominatedOn, uid)
+	q.nominatedCount.Store(int64(len(q.nominatedOn)))
 	l := q.nominated[node]
 	out := make([]*framework.PodInfo, 0, len(l))
 	for _, pi := range l {
@@ -67,6 +69,9 @@ func (q *PriorityQueue) updateNominatedLocked(oldPod, pod *corev1.Pod) {
 
 // NominatedPodsForNode implements framework.PodNominator.
 func (q *PriorityQueue) NominatedPodsForNode(node string) []*framework.PodInfo {
+	if q.nominatedCount.Load() == 0 {
+		return nil
+	}
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	return append([]*framework.PodInfo(nil), q.nominated[node]...)

@@ -10,6 +10,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -80,6 +81,9 @@ type PriorityQueue struct {
 
 	nominated   map[string][]*framework.PodInfo // by node
 	nominatedOn map[types.UID]string
+	// nominatedCount is len(nominatedOn), read without mu: filters ask for
+	// every node's nominated pods, and there are usually none.
+	nominatedCount atomic.Int64
 }
 
 // New returns an empty queue.

@@ -36,18 +36,22 @@ func (*Plugin) EventsToRegister() []framework.ClusterEvent { return nil }
 
 // Score implements framework.ScorePlugin.
 func (p *Plugin) Score(_ context.Context, _ *framework.CycleState, pod *corev1.Pod, ni *framework.NodeInfo) (int64, *framework.Status) {
+	containers := len(pod.Spec.InitContainers) + len(pod.Spec.Containers)
+	if len(ni.ImageStates) == 0 {
+		return score(0, containers), nil // skips normalizing the names
+	}
 	total := len(p.h.SnapshotSharedLister().List())
 	var sum int64
 	add := func(cs []corev1.Container) {
-		for _, c := range cs {
-			if st, ok := ni.ImageStates[framework.NormalizedImageName(c.Image)]; ok && total > 0 {
+		for i := range cs {
+			if st, ok := ni.ImageStates[framework.NormalizedImageName(cs[i].Image)]; ok && total > 0 {
 				sum += int64(float64(st.Size) * float64(st.NumNodes) / float64(total))
 			}
 		}
 	}
 	add(pod.Spec.InitContainers)
 	add(pod.Spec.Containers)
-	return score(sum, len(pod.Spec.InitContainers)+len(pod.Spec.Containers)), nil
+	return score(sum, containers), nil
 }
 
 func score(sum int64, containers int) int64 {

@@ -47,11 +47,14 @@ func (*BalancedAllocation) PreScore(_ context.Context, state *framework.CycleSta
 // Score implements framework.ScorePlugin: 100 × (1 − the standard
 // deviation of the cpu and memory fractions the node would have in use).
 func (*BalancedAllocation) Score(_ context.Context, state *framework.CycleState, pod *corev1.Pod, ni *framework.NodeInfo) (int64, *framework.Status) {
-	req := framework.PodRequests(pod, false)
+	var req *framework.Resource
 	if s, ok := state.Read(balancedStateKey).(*balancedState); ok {
 		req = s.req
+	} else {
+		req = framework.PodRequests(pod, false)
 	}
-	var fractions []float64
+	var buf [2]float64 // one per scored resource, on the stack
+	fractions := buf[:0]
 	for _, r := range scoredResources {
 		alloc := ni.Allocatable.Get(r)
 		if alloc == 0 {

@@ -95,24 +95,37 @@ func InsufficientResources(req *framework.Resource, ni *framework.NodeInfo) []st
 	if int64(len(ni.Pods))+1 > ni.Allocatable.AllowedPodNumber {
 		out = append(out, ErrReasonTooManyPods)
 	}
-	check := func(name corev1.ResourceName, want int64) {
-		if want > 0 && want > ni.Allocatable.Get(name)-ni.Requested.Get(name) {
-			out = append(out, ErrReasonInsufficientPrefix+string(name))
-		}
+	// The common resources by field: this runs for every pod on every
+	// node searched.
+	alloc, used := &ni.Allocatable, &ni.Requested
+	if short(req.MilliCPU, alloc.MilliCPU, used.MilliCPU) {
+		out = append(out, ErrReasonInsufficientPrefix+string(corev1.ResourceCPU))
 	}
-	check(corev1.ResourceCPU, req.MilliCPU)
-	check(corev1.ResourceMemory, req.Memory)
-	check(corev1.ResourceEphemeralStorage, req.EphemeralStorage)
+	if short(req.Memory, alloc.Memory, used.Memory) {
+		out = append(out, ErrReasonInsufficientPrefix+string(corev1.ResourceMemory))
+	}
+	if short(req.EphemeralStorage, alloc.EphemeralStorage, used.EphemeralStorage) {
+		out = append(out, ErrReasonInsufficientPrefix+string(corev1.ResourceEphemeralStorage))
+	}
+	if len(req.Scalar) == 0 {
+		return out
+	}
 	names := make([]string, 0, len(req.Scalar))
 	for name := range req.Scalar {
 		names = append(names, string(name))
 	}
 	sort.Strings(names)
 	for _, name := range names {
-		check(corev1.ResourceName(name), req.Scalar[corev1.ResourceName(name)])
+		rn := corev1.ResourceName(name)
+		if short(req.Scalar[rn], alloc.Scalar[rn], used.Scalar[rn]) {
+			out = append(out, ErrReasonInsufficientPrefix+name)
+		}
 	}
 	return out
 }
+
+// short reports whether a request of want does not fit beside used.
+func short(want, alloc, used int64) bool { return want > 0 && want > alloc-used }
 
 const fitScoreKey framework.StateKey = "PreScore" + FitName
 

@@ -4,7 +4,6 @@ import (
 	"context"
 	"maps"
 	"math"
-	"sync"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/labels"
@@ -61,30 +60,27 @@ func (p *Plugin) PreFilter(ctx context.Context, state *framework.CycleState, pod
 	for i := range cs {
 		s.counts[i] = map[string]int{}
 	}
-	var mu sync.Mutex
+	// Each node counts into its own slots (-1: not counted), summed into
+	// the domains afterwards: no lock shared by the workers.
 	nodes := p.h.SnapshotSharedLister().List()
+	local := make([]int, len(nodes)*len(cs))
 	p.h.Parallelizer().Until(ctx, len(nodes), func(n int) {
-		ni := nodes[n]
+		ni, mine := nodes[n], local[n*len(cs):(n+1)*len(cs)]
 		node := ni.Node()
-		if !hasAllKeys(node, cs) {
-			return
-		}
-		local := make([]int, len(cs))
 		for i := range cs {
-			if cs[i].includes(pod, node) {
-				local[i] = countMatching(ni.Pods, cs[i].Selector, pod.Namespace)
-			} else {
-				local[i] = -1
-			}
-		}
-		mu.Lock()
-		defer mu.Unlock()
-		for i, c := range cs {
-			if local[i] >= 0 {
-				s.counts[i][node.Labels[c.TopologyKey]] += local[i]
+			mine[i] = -1
+			if hasAllKeys(node, cs) && cs[i].includes(pod, node) {
+				mine[i] = countMatching(ni.Pods, cs[i].Selector, pod.Namespace)
 			}
 		}
 	})
+	for n, ni := range nodes {
+		for i, c := range cs {
+			if k := local[n*len(cs)+i]; k >= 0 {
+				s.counts[i][ni.Node().Labels[c.TopologyKey]] += k
+			}
+		}
+	}
 	state.Write(preFilterKey, s)
 	return nil
 }
