@@ -28,6 +28,8 @@ func runAgent(ctx context.Context, args []string) error {
 	fs.StringVar(&cfg.PodCIDR, "pod-cidr", "", "pod range of this node (default: the node's spec.podCIDR, else 10.42.0.0/24)")
 	fs.StringVar(&cfg.PauseBinary, "pause-binary", "", "static pause program for images/pause.tar (default: skiff-pause beside skiff, else on PATH)")
 	fs.StringVar(&cfg.ContainerdBinary, "containerd", "containerd", "containerd executable")
+	fs.StringVar(&cfg.CgroupRoot, "cgroup-root", "", "cgroupfs parent of the node's pod cgroups (default /skiff/<node-name>)")
+	fs.StringVar(&cfg.LogRoot, "log-root", "", "directory of the pods' log directories (default /var/log/pods)")
 	fs.StringVar(&cfg.KubeletServerAddr, "kubelet-server-address", ":10250", "where the kubelet serves logs, exec, attach and port-forward to the API server (HTTPS, cluster client certificates only; empty disables)")
 	addNetworkFlags(fs, &cfg.Network)
 	fs.BoolVar(&cfg.Cleanup, "cleanup", false, "remove the node's nftables tables, routes and service interface when the agent stops")

@@ -12,6 +12,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/util/retry"
 
 	"github.com/skiff-sh/skiff/internal/agent/cni"
 	"github.com/skiff-sh/skiff/internal/dns"
@@ -179,6 +180,7 @@ func (a *Agent) writePodNetwork(ctx context.Context, client kubernetes.Interface
 // node IPAM can give it a range that CNI needs before containerd starts.
 func (a *Agent) podCIDR(ctx context.Context, client kubernetes.Interface) (string, error) {
 	if a.cfg.PodCIDR != "" {
+		a.recordPodCIDR(ctx, client)
 		return a.cfg.PodCIDR, nil
 	}
 	nodes := client.CoreV1().Nodes()
@@ -186,9 +188,7 @@ func (a *Agent) podCIDR(ctx context.Context, client kubernetes.Interface) (strin
 	for {
 		node, err := nodes.Get(ctx, a.cfg.NodeName, metav1.GetOptions{})
 		if apierrors.IsNotFound(err) {
-			node, err = nodes.Create(ctx, &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: a.cfg.NodeName, Labels: map[string]string{
-				corev1.LabelHostname: a.cfg.NodeName, corev1.LabelOSStable: runtime.GOOS, corev1.LabelArchStable: runtime.GOARCH,
-			}}}, metav1.CreateOptions{})
+			node, err = nodes.Create(ctx, a.newNode(""), metav1.CreateOptions{})
 		}
 		if err == nil && node.Spec.PodCIDR != "" {
 			return node.Spec.PodCIDR, nil
@@ -206,6 +206,49 @@ func (a *Agent) podCIDR(ctx context.Context, client kubernetes.Interface) (strin
 		case <-time.After(300 * time.Millisecond):
 		}
 	}
+}
+
+// recordPodCIDR puts the configured range into the Node's spec.podCIDR,
+// where other nodes' routes and node IPAM look for it. A range the Node
+// already holds cannot change, so a different one is only reported.
+func (a *Agent) recordPodCIDR(ctx context.Context, client kubernetes.Interface) {
+	nodes := client.CoreV1().Nodes()
+	retriable := func(err error) bool { return apierrors.IsConflict(err) || apierrors.IsAlreadyExists(err) }
+	err := retry.OnError(retry.DefaultRetry, retriable, func() error {
+		node, err := nodes.Get(ctx, a.cfg.NodeName, metav1.GetOptions{})
+		if apierrors.IsNotFound(err) {
+			_, err = nodes.Create(ctx, a.newNode(a.cfg.PodCIDR), metav1.CreateOptions{})
+			return err
+		}
+		if err != nil {
+			return err
+		}
+		switch node.Spec.PodCIDR {
+		case a.cfg.PodCIDR:
+			return nil
+		case "":
+			node.Spec.PodCIDR, node.Spec.PodCIDRs = a.cfg.PodCIDR, []string{a.cfg.PodCIDR}
+			_, err = nodes.Update(ctx, node, metav1.UpdateOptions{})
+			return err
+		default:
+			a.log.Warn("the Node holds another pod range; other nodes route that one to this node", "podCIDR", a.cfg.PodCIDR, "spec.podCIDR", node.Spec.PodCIDR)
+			return nil
+		}
+	})
+	if err != nil {
+		a.log.Warn("could not record the pod range in the Node; other nodes will not route it", "podCIDR", a.cfg.PodCIDR, "err", err)
+	}
+}
+
+// newNode is the Node the agent creates before the kubelet registers it.
+func (a *Agent) newNode(podCIDR string) *corev1.Node {
+	n := &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: a.cfg.NodeName, Labels: map[string]string{
+		corev1.LabelHostname: a.cfg.NodeName, corev1.LabelOSStable: runtime.GOOS, corev1.LabelArchStable: runtime.GOARCH,
+	}}}
+	if podCIDR != "" {
+		n.Spec.PodCIDR, n.Spec.PodCIDRs = podCIDR, []string{podCIDR}
+	}
+	return n
 }
 
 // cleanup removes the node's network rules after Run; it gets its own
