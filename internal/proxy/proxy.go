@@ -51,6 +51,10 @@ type Config struct {
 	// SyncPeriod is how often the whole table is rewritten, default 30s.
 	SyncPeriod time.Duration
 	Log        *slog.Logger
+	// SyncHook, when set, is called from the sync loop after every sync
+	// with whether it was full, how long it took and its error; it must
+	// not block.
+	SyncHook func(full bool, took time.Duration, err error)
 
 	// nft replaces the real nftables in tests.
 	nft knftables.Interface
@@ -74,6 +78,9 @@ type Proxier struct {
 	// written is what the table holds per Service; only the sync loop
 	// touches it.
 	written map[types.NamespacedName]*serviceRules
+	// lastFull is how long the latest full sync took; only the sync
+	// loop touches it.
+	lastFull time.Duration
 }
 
 // New validates cfg, fills defaults and connects to nftables; it starts

@@ -12,7 +12,8 @@ import (
 // Run watches Services and EndpointSlices and keeps the table in step
 // until ctx ends, then returns nil, leaving the rules in place so
 // traffic keeps flowing across an agent restart. It writes the whole
-// table once the caches are synced and every SyncPeriod; changes in
+// table once the caches are synced and every SyncPeriod (longer for a
+// table whose full sync is slow, see resyncAfter); changes in
 // between are batched for minSyncInterval and applied per Service.
 // After a failed sync the next one, at the next change or tick, is full.
 func (p *Proxier) Run(ctx context.Context) error {
@@ -26,14 +27,15 @@ func (p *Proxier) Run(ctx context.Context) error {
 		return nil
 	}
 	full := p.sync(ctx, true)
-	ticker := time.NewTicker(p.cfg.SyncPeriod)
-	defer ticker.Stop()
+	resync := time.NewTimer(p.resyncAfter())
+	defer resync.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return nil
-		case <-ticker.C:
+		case <-resync.C:
 			full = p.sync(ctx, true)
+			resync.Reset(p.resyncAfter())
 		case <-p.kick:
 			select {
 			case <-ctx.Done():
@@ -45,14 +47,30 @@ func (p *Proxier) Run(ctx context.Context) error {
 	}
 }
 
+// fullSyncShare bounds the time the safety-net full syncs may take: at
+// 10,000 Services a full sync takes minutes in nft, and a fixed 30 s
+// period would leave no time for the per-Service changes between them.
+const fullSyncShare = 10
+
+// resyncAfter is when the next periodic full sync is due: SyncPeriod, or
+// longer so that full syncs take at most a tenth of the time.
+func (p *Proxier) resyncAfter() time.Duration {
+	return max(p.cfg.SyncPeriod, fullSyncShare*p.lastFull)
+}
+
 // sync runs a full or partial sync and tells whether the next one must
 // be full because this one failed.
 func (p *Proxier) sync(ctx context.Context, full bool) bool {
+	start := time.Now()
 	var err error
 	if full {
 		err = p.fullSync(ctx)
+		p.lastFull = time.Since(start)
 	} else {
 		err = p.partialSync(ctx)
+	}
+	if p.cfg.SyncHook != nil {
+		p.cfg.SyncHook(full, time.Since(start), err)
 	}
 	if err != nil && ctx.Err() == nil {
 		p.log.Error("proxy sync", "full", full, "err", err)

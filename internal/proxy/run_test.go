@@ -57,3 +57,17 @@ func waitElement(t *testing.T, nft *knftables.Fake, m, want string) {
 		t.Fatalf("map %s never held %q: %v", m, want, err)
 	}
 }
+
+func TestResyncAfterGrowsWithSlowFullSyncs(t *testing.T) {
+	p := &Proxier{cfg: Config{SyncPeriod: 30 * time.Second}}
+	for _, c := range []struct{ last, want time.Duration }{
+		{0, 30 * time.Second},
+		{2 * time.Second, 30 * time.Second},
+		{107 * time.Second, 1070 * time.Second},
+	} {
+		p.lastFull = c.last
+		if got := p.resyncAfter(); got != c.want {
+			t.Errorf("full sync took %v: next in %v, want %v", c.last, got, c.want)
+		}
+	}
+}
