@@ -5,13 +5,18 @@ import (
 	"testing"
 	"time"
 
+	coordinationv1 "k8s.io/api/coordination/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/util/retry"
 
 	"github.com/skiff-sh/skiff/internal/controller/controllerctx"
 	"github.com/skiff-sh/skiff/internal/controller/nodelifecycle"
+	"github.com/skiff-sh/skiff/internal/controller/replicaset"
 	"github.com/skiff-sh/skiff/internal/controller/tainteviction"
+	"github.com/skiff-sh/skiff/internal/server"
 	"github.com/skiff-sh/skiff/internal/testcluster"
 )
 
@@ -88,4 +93,87 @@ func TestNodeLifecycleUnknownTaintAndEvict(t *testing.T) {
 		n, err := c.Client.CoreV1().Nodes().Get(ctx, "n1", metav1.GetOptions{})
 		return err == nil && len(n.Spec.Taints) == 0
 	}, "taints removed from the recovered node")
+}
+
+// TestNodeFailureReplacesPodsElsewhere is the self-healing promise end to
+// end: a node stops heartbeating, its pods are evicted after their
+// tolerationSeconds, and their ReplicaSet's replacements are scheduled on
+// the node that is still alive.
+func TestNodeFailureReplacesPodsElsewhere(t *testing.T) {
+	c := testcluster.Start(t, func(cfg *server.Config) { cfg.DisableScheduler = false })
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	schedulableNode(t, c, "dying")
+	renewLease(t, c, "dying")
+	c.RunControllers(t, map[string]controllerctx.Constructor{"replicaset": replicaset.New}, nil)
+
+	rs := replicaSet("heal", 2)
+	two := int64(2)
+	rs.Spec.Template.Spec.Tolerations = []corev1.Toleration{{Key: corev1.TaintNodeUnreachable, Operator: corev1.TolerationOpExists,
+		Effect: corev1.TaintEffectNoExecute, TolerationSeconds: &two}}
+	if _, err := c.Client.AppsV1().ReplicaSets("default").Create(ctx, rs, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	onNode := func(node string) int {
+		n := 0
+		for _, p := range listPods(t, c.Client, "default", "app=heal") {
+			if p.Spec.NodeName == node && p.DeletionTimestamp == nil {
+				n++
+			}
+		}
+		return n
+	}
+	waitLong(t, 30*time.Second, func() bool { return onNode("dying") == 2 }, "both pods scheduled on the only node")
+
+	// A second node that keeps heartbeating; the first one stops.
+	schedulableNode(t, c, "alive")
+	go func() {
+		for ctx.Err() == nil {
+			leases := c.Client.CoordinationV1().Leases(corev1.NamespaceNodeLease)
+			now := metav1.NewMicroTime(time.Now())
+			if l, err := leases.Get(ctx, "alive", metav1.GetOptions{}); err == nil {
+				l.Spec.RenewTime = &now
+				_, _ = leases.Update(ctx, l, metav1.UpdateOptions{})
+			} else if apierrors.IsNotFound(err) {
+				holder, secs := "alive", int32(40)
+				_, _ = leases.Create(ctx, &coordinationv1.Lease{ObjectMeta: metav1.ObjectMeta{Name: "alive"},
+					Spec: coordinationv1.LeaseSpec{HolderIdentity: &holder, LeaseDurationSeconds: &secs, RenewTime: &now}}, metav1.CreateOptions{})
+			}
+			time.Sleep(300 * time.Millisecond)
+		}
+	}()
+	opts := controllerctx.Defaults()
+	opts.NodeMonitorGracePeriod = 2 * time.Second
+	c.RunControllers(t, map[string]controllerctx.Constructor{
+		"nodelifecycle": nodelifecycle.New, "taint-eviction-controller": tainteviction.New,
+	}, &opts)
+
+	waitLong(t, 60*time.Second, func() bool { return onNode("alive") == 2 && onNode("dying") == 0 },
+		"both replicas replaced on the live node")
+	n, err := c.Client.CoreV1().Nodes().Get(ctx, "alive", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := nodeCondition(n, corev1.NodeReady); r == nil || r.Status != corev1.ConditionTrue {
+		t.Errorf("the heartbeating node is not Ready: %+v", r)
+	}
+}
+
+// schedulableNode is a Ready node with room for pods.
+func schedulableNode(t *testing.T, c *testcluster.Cluster, name string) {
+	t.Helper()
+	createReadyNode(t, c, name, nil)
+	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		n, err := c.Client.CoreV1().Nodes().Get(context.Background(), name, metav1.GetOptions{})
+		if err != nil {
+			return err
+		}
+		rl := corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("4"), corev1.ResourceMemory: resource.MustParse("8Gi"), corev1.ResourcePods: resource.MustParse("110")}
+		n.Status.Capacity, n.Status.Allocatable = rl, rl.DeepCopy()
+		_, err = c.Client.CoreV1().Nodes().UpdateStatus(context.Background(), n, metav1.UpdateOptions{})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 }
