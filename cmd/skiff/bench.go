@@ -13,8 +13,17 @@ func runBench(ctx context.Context, args []string) error {
 	if len(args) > 0 && args[0] == "scheduler" {
 		return runBenchScheduler(ctx, args[1:])
 	}
+	if len(args) > 0 && args[0] == "network" {
+		return runBenchNetwork(ctx, args[1:])
+	}
+	if len(args) > 0 && args[0] == "kubelet" {
+		return runBenchKubelet(ctx, args[1:])
+	}
+	if len(args) > 0 && args[0] == "controllers" {
+		return runBenchControllers(ctx, args[1:])
+	}
 	if len(args) == 0 || args[0] != "api" {
-		return fmt.Errorf("usage: skiff bench api|scheduler [flags]")
+		return fmt.Errorf("usage: skiff bench api|scheduler|controllers|network|kubelet [flags]")
 	}
 	opts := bench.DefaultAPIOptions()
 	var out string

@@ -3,7 +3,6 @@ package bench
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -376,13 +375,7 @@ func watchers(ctx context.Context, p *serverProc, opts APIOptions, r *APIReport)
 }
 
 // WriteJSON writes the report to path.
-func (r *APIReport) WriteJSON(path string) error {
-	data, err := json.MarshalIndent(r, "", "  ")
-	if err != nil {
-		return err
-	}
-	return os.WriteFile(path, append(data, '\n'), 0o644)
-}
+func (r *APIReport) WriteJSON(path string) error { return writeJSON(path, r) }
 
 // Print writes the report as a table.
 func (r *APIReport) Print(w io.Writer) {

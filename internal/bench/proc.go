@@ -34,6 +34,10 @@ type serverProc struct {
 	// apiOnly starts the API server without the scheduler and the
 	// controllers, so load figures are the API server's own.
 	apiOnly bool
+	// bin is the skiff executable to run; empty means this one.
+	bin string
+	// extraArgs are further `skiff server` flags.
+	extraArgs []string
 }
 
 func freeAddr() (string, error) {
@@ -64,9 +68,11 @@ func newServerProc(dataDir string) (*serverProc, error) {
 
 // start launches the server and returns how long it took to answer /readyz.
 func (p *serverProc) start(ctx context.Context) (time.Duration, error) {
-	self, err := os.Executable()
-	if err != nil {
-		return 0, err
+	self, err := p.bin, error(nil)
+	if self == "" {
+		if self, err = os.Executable(); err != nil {
+			return 0, err
+		}
 	}
 	p.cmd = exec.Command(self, "server", "--data-dir", p.dataDir, "--secure-port", strconv.Itoa(p.port),
 		"--bind-address", "127.0.0.1", "--advertise-address", "127.0.0.1",
@@ -75,6 +81,7 @@ func (p *serverProc) start(ctx context.Context) (time.Duration, error) {
 	if p.apiOnly {
 		p.cmd.Args = append(p.cmd.Args, "--disable-scheduler", "--disable-controller-manager")
 	}
+	p.cmd.Args = append(p.cmd.Args, p.extraArgs...)
 	if p.log, err = os.OpenFile(filepath.Join(p.dataDir, "server.log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600); err != nil {
 		return 0, err
 	}
@@ -151,8 +158,10 @@ type usage struct {
 	CPU      time.Duration
 }
 
-func (p *serverProc) usage() (usage, error) {
-	pid := p.cmd.Process.Pid
+func (p *serverProc) usage() (usage, error) { return pidUsage(p.cmd.Process.Pid) }
+
+// pidUsage reads a process's usage from /proc.
+func pidUsage(pid int) (usage, error) {
 	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
 		return usage{}, err

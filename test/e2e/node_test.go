@@ -233,16 +233,8 @@ func buildPause(t *testing.T) string {
 // symlinks for the applets the tests use.
 func writeBusyboxImage(t *testing.T, out string) {
 	t.Helper()
-	bb, err := os.ReadFile("/bin/busybox")
-	if err != nil {
-		t.Fatal(err)
-	}
-	files := []images.File{{Path: "bin/busybox", Mode: 0o755, Data: bb}}
-	for _, applet := range []string{"sh", "sleep", "httpd", "wget", "cat", "timeout", "seq", "grep", "mkdir", "nslookup", "hostname", "nc", "echo", "tar", "head", "tr"} {
-		files = append(files, images.File{Path: "bin/" + applet, Link: "busybox"})
-	}
-	files = append(files, images.File{Path: "tmp/.keep", Mode: 0o644})
-	if err := images.WriteTar(out, busyboxImage, []string{"/bin/sh"}, files); err != nil {
+	applets := []string{"sh", "sleep", "httpd", "wget", "cat", "timeout", "seq", "grep", "mkdir", "nslookup", "hostname", "nc", "echo", "tar", "head", "tr"}
+	if err := images.WriteBusyboxTar(out, busyboxImage, applets...); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -213,8 +213,8 @@ func availableWithin(rss []*appsv1.ReplicaSet) int32 {
 	}
 	return n
 }
-func actual(s appsv1.ReplicaSetStatus) int32    { return s.Replicas }
-func ready(s appsv1.ReplicaSetStatus) int32     { return s.ReadyReplicas }
+func actual(s appsv1.ReplicaSetStatus) int32 { return s.Replicas }
+func ready(s appsv1.ReplicaSetStatus) int32  { return s.ReadyReplicas }
 
 func active(rss []*appsv1.ReplicaSet) []*appsv1.ReplicaSet {
 	var out []*appsv1.ReplicaSet
