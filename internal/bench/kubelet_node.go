@@ -14,6 +14,7 @@ import (
 
 	"github.com/skiff-sh/skiff/internal/agent"
 	"github.com/skiff-sh/skiff/internal/agent/containerd"
+	"github.com/skiff-sh/skiff/internal/hostclean"
 	"github.com/skiff-sh/skiff/internal/images"
 )
 
@@ -147,8 +148,8 @@ func (n *nodeProc) stop() {
 	for pid := range shims(containerdSocket(n.dataDir)) {
 		_ = syscall.Kill(pid, syscall.SIGKILL)
 	}
-	unmountUnder(n.dataDir)
-	removeCgroupTree(kbCgroupRoot)
+	_ = hostclean.UnmountUnder(n.dataDir)
+	hostclean.RemoveCgroupTree(kbCgroupRoot)
 	for _, link := range []string{kbBridge, kbNodeIface} {
 		_ = exec.Command("ip", "link", "del", link).Run()
 	}

@@ -20,13 +20,7 @@ func TestKubelet(t *testing.T) {
 	n := startNode(t, c, "e2e-node")
 	ctx := context.Background()
 	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "e2e-kubelet"}}
-	if _, err := c.Client.CoreV1().Namespaces().Create(ctx, ns, metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	// Pods mount their account's token, as admission adds it.
-	if _, err := c.Client.CoreV1().ServiceAccounts(ns.Name).Create(ctx, &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: "default"}}, metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
-	}
+	createNamespace(t, c, ns.Name)
 	pods := c.Client.CoreV1().Pods(ns.Name)
 
 	t.Run("running and ready, then deleted", func(t *testing.T) {

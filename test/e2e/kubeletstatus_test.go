@@ -22,13 +22,7 @@ func startStatusCluster(t *testing.T, ns string, configure func(*agent.Config)) 
 	requireNode(t)
 	c := testcluster.Start(t)
 	startNodeWith(t, c, "e2e-node", configure)
-	ctx := context.Background()
-	if _, err := c.Client.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}, metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := c.Client.CoreV1().ServiceAccounts(ns).Create(ctx, &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: "default"}}, metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
-	}
+	createNamespace(t, c, ns)
 	return c
 }
 

@@ -23,6 +23,7 @@ import (
 	"github.com/skiff-sh/skiff/internal/controller/endpointslice"
 	"github.com/skiff-sh/skiff/internal/controller/nodeipam"
 	"github.com/skiff-sh/skiff/internal/cri"
+	"github.com/skiff-sh/skiff/internal/hostclean"
 	"github.com/skiff-sh/skiff/internal/server"
 	"github.com/skiff-sh/skiff/internal/testcluster"
 )
@@ -95,14 +96,7 @@ func TestMultiNode(t *testing.T) {
 	})
 
 	ctx := context.Background()
-	mustCreate(t, func() error {
-		_, err := c.Client.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: mnNamespace}}, metav1.CreateOptions{})
-		return err
-	})
-	mustCreate(t, func() error {
-		_, err := c.Client.CoreV1().ServiceAccounts(mnNamespace).Create(ctx, &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: "default"}}, metav1.CreateOptions{})
-		return err
-	})
+	createNamespace(t, c, mnNamespace)
 	svc := mustService(t, c.Client.CoreV1().Services(mnNamespace), &corev1.Service{
 		ObjectMeta: metav1.ObjectMeta{Name: "web"},
 		Spec: corev1.ServiceSpec{Selector: map[string]string{"app": "web"},
@@ -316,8 +310,10 @@ func startAgentProcess(t *testing.T, c *mnCluster, name, ip string, extraFlags .
 		n.stop(t, cmd)
 		n.checkCleanedUp(t)
 		logFile.Close()
-		unmountUnder(t, dataDir)
-		removeCgroups(cgroupRoot)
+		if err := hostclean.UnmountUnder(dataDir); err != nil {
+			t.Logf("cleanup: %v", err)
+		}
+		hostclean.RemoveCgroupTree(cgroupRoot)
 		if t.Failed() {
 			dumpFile(t, logFile.Name())
 			dumpFile(t, filepath.Join(dataDir, "containerd", "containerd.log"))

@@ -72,14 +72,7 @@ func TestNetworking(t *testing.T) {
 	registerRemoteNode(t, c)
 
 	ns := "e2e-net"
-	mustCreate(t, func() error {
-		_, err := c.Client.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}, metav1.CreateOptions{})
-		return err
-	})
-	mustCreate(t, func() error {
-		_, err := c.Client.CoreV1().ServiceAccounts(ns).Create(ctx, &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: "default"}}, metav1.CreateOptions{})
-		return err
-	})
+	createNamespace(t, c, ns)
 	svcs := c.Client.CoreV1().Services(ns)
 	web := mustService(t, svcs, &corev1.Service{
 		ObjectMeta: metav1.ObjectMeta{Name: "web"},
@@ -141,11 +134,10 @@ func TestNetworking(t *testing.T) {
 	}
 
 	t.Run("host reaches a ClusterIP and both endpoints answer", func(t *testing.T) {
-		seen := getUntilBoth(t, "http://"+net.JoinHostPort(web.Spec.ClusterIP, "80")+"/", "")
-		t.Logf("answers: %v", seen)
+		getUntilAll(t, "http://"+net.JoinHostPort(web.Spec.ClusterIP, "80")+"/", "", webPods)
 	})
 	t.Run("NodePort on the node address", func(t *testing.T) {
-		getUntilBoth(t, "http://"+net.JoinHostPort(e2eNodeIP, strconv.Itoa(int(web.Spec.Ports[0].NodePort)))+"/", "")
+		getUntilAll(t, "http://"+net.JoinHostPort(e2eNodeIP, strconv.Itoa(int(web.Spec.Ports[0].NodePort)))+"/", "", webPods)
 	})
 	t.Run("LoadBalancer gets the node address and answers on it", func(t *testing.T) {
 		var ip string
@@ -160,7 +152,7 @@ func TestNetworking(t *testing.T) {
 		if ip != e2eNodeIP {
 			t.Fatalf("load balancer address %s, want the node's %s", ip, e2eNodeIP)
 		}
-		getUntilBoth(t, "http://"+net.JoinHostPort(ip, "8081")+"/", "")
+		getUntilAll(t, "http://"+net.JoinHostPort(ip, "8081")+"/", "", webPods)
 	})
 	t.Run("hostPort on the node address reaches its pod", func(t *testing.T) {
 		waitFor(t, 30*time.Second, "web-a through its hostPort", func() (bool, error) {
@@ -211,7 +203,7 @@ func TestNetworking(t *testing.T) {
 		}
 	})
 	t.Run("ingress routes by host to the endpoints and reports the node address", func(t *testing.T) {
-		getUntilBoth(t, "http://"+ingressAddr+"/", "web.example")
+		getUntilAll(t, "http://"+ingressAddr+"/", "web.example", webPods)
 		req, _ := http.NewRequest("GET", "http://"+ingressAddr+"/", nil)
 		req.Host = "other.example"
 		resp, err := http.DefaultClient.Do(req)
@@ -239,6 +231,9 @@ func TestNetworking(t *testing.T) {
 	})
 }
 
+// webPods are the pods behind the web Services.
+var webPods = []string{"web-a", "web-b"}
+
 // clientScript checks, from inside a pod, the short and full service
 // names, a pod on the other node by address and through a Service; the
 // other node's server answers with the caller's address, which must be
@@ -264,30 +259,6 @@ func webPod(name, app string) *corev1.Pod {
 	return p
 }
 
-// getUntilBoth fetches url until both web pods have answered.
-func getUntilBoth(t *testing.T, url, host string) map[string]bool {
-	t.Helper()
-	seen := map[string]bool{}
-	hc := &http.Client{Timeout: 3 * time.Second}
-	waitFor(t, 45*time.Second, "answers from web-a and web-b at "+url, func() (bool, error) {
-		req, _ := http.NewRequest("GET", url, nil)
-		if host != "" {
-			req.Host = host
-		}
-		resp, err := hc.Do(req)
-		if err != nil {
-			return false, nil
-		}
-		b, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode == http.StatusOK {
-			seen[strings.TrimSpace(string(b))] = true
-		}
-		return seen["web-a"] && seen["web-b"], nil
-	})
-	return seen
-}
-
 // podLog reads the pod's container logs from the node's log files.
 func (n *node) podLog(t *testing.T, p *corev1.Pod) string {
 	t.Helper()
@@ -306,13 +277,6 @@ func (n *node) podLog(t *testing.T, p *corev1.Pod) string {
 		}
 	}
 	return out.String()
-}
-
-func mustCreate(t *testing.T, create func() error) {
-	t.Helper()
-	if err := create(); err != nil {
-		t.Fatal(err)
-	}
 }
 
 type servicesClient interface {

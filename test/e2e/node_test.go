@@ -1,26 +1,25 @@
 package e2e
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"io"
-	"io/fs"
 	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 
 	"github.com/skiff-sh/skiff/internal/agent"
 	"github.com/skiff-sh/skiff/internal/cri"
+	"github.com/skiff-sh/skiff/internal/hostclean"
 	"github.com/skiff-sh/skiff/internal/images"
 	"github.com/skiff-sh/skiff/internal/testcluster"
 )
@@ -126,8 +125,10 @@ func startNodeWith(t *testing.T, c *testcluster.Cluster, name string, configure 
 		case <-time.After(30 * time.Second):
 			t.Error("agent did not stop within 30s")
 		}
-		unmountUnder(t, dataDir)
-		removeCgroups(cgroupRoot)
+		if err := hostclean.UnmountUnder(dataDir); err != nil {
+			t.Logf("cleanup: %v", err)
+		}
+		hostclean.RemoveCgroupTree(cgroupRoot)
 		_ = exec.Command("ip", "link", "del", e2eBridge).Run()
 		if t.Failed() {
 			dumpFile(t, filepath.Join(dataDir, "containerd", "containerd.log"))
@@ -156,6 +157,19 @@ func startNodeWith(t *testing.T, c *testcluster.Cluster, name string, configure 
 	}
 	n.runtime = rt
 	return n
+}
+
+// createNamespace makes a namespace with its default ServiceAccount,
+// whose token admission mounts into every pod.
+func createNamespace(t *testing.T, c *testcluster.Cluster, name string) {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := c.Client.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Client.CoreV1().ServiceAccounts(name).Create(ctx, &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: "default"}}, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
+		t.Fatal(err)
+	}
 }
 
 // deleteAllPods force-deletes the node's pods from the API and waits for
@@ -236,48 +250,6 @@ func writeBusyboxImage(t *testing.T, out string) {
 	applets := []string{"sh", "sleep", "httpd", "wget", "cat", "timeout", "seq", "grep", "mkdir", "nslookup", "hostname", "nc", "echo", "tar", "head", "tr"}
 	if err := images.WriteBusyboxTar(out, busyboxImage, applets...); err != nil {
 		t.Fatal(err)
-	}
-}
-
-// unmountUnder lazily unmounts whatever is still mounted below dir,
-// deepest first.
-func unmountUnder(t *testing.T, dir string) {
-	f, err := os.Open("/proc/self/mountinfo")
-	if err != nil {
-		return
-	}
-	defer f.Close()
-	var mounts []string
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		fs := strings.Fields(sc.Text())
-		if len(fs) > 4 && strings.HasPrefix(fs[4], dir+"/") {
-			mounts = append(mounts, fs[4])
-		}
-	}
-	for i := len(mounts) - 1; i >= 0; i-- {
-		if err := syscall.Unmount(mounts[i], syscall.MNT_DETACH); err != nil {
-			t.Logf("cleanup: unmount %s: %v", mounts[i], err)
-		}
-	}
-}
-
-// removeCgroups deletes the node's cgroup tree in every hierarchy,
-// deepest first, and the shared /skiff-e2e parent once it is empty.
-func removeCgroups(root string) {
-	hierarchies, _ := filepath.Glob("/sys/fs/cgroup/*")
-	for _, h := range hierarchies {
-		var dirs []string
-		_ = filepath.WalkDir(filepath.Join(h, root), func(p string, d fs.DirEntry, err error) error {
-			if err == nil && d.IsDir() {
-				dirs = append(dirs, p)
-			}
-			return nil
-		})
-		for i := len(dirs) - 1; i >= 0; i-- {
-			_ = os.Remove(dirs[i])
-		}
-		_ = os.Remove(filepath.Dir(filepath.Join(h, root)))
 	}
 }
 

@@ -32,13 +32,7 @@ func TestPodLifecycle(t *testing.T) {
 	startNode(t, c, "e2e-node")
 	ctx := context.Background()
 	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "e2e-podlifecycle"}}
-	if _, err := c.Client.CoreV1().Namespaces().Create(ctx, ns, metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	// Admission mounts the default account's token into every pod.
-	if _, err := c.Client.CoreV1().ServiceAccounts(ns.Name).Create(ctx, &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: "default"}}, metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
-	}
+	createNamespace(t, c, ns.Name)
 	pods := c.Client.CoreV1().Pods(ns.Name)
 	k := kubectlCLI{t: t, kubeconfig: c.Server.KubeconfigPath(), namespace: ns.Name}
 
