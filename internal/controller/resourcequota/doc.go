@@ -12,6 +12,8 @@
 // past its deletion grace period. Other resources are left out of used.
 //
 // Usage is recomputed when a quota or a counted object changes and every
-// 30 seconds. Quota scopes and scope selectors are not applied: a scoped
-// quota counts the whole namespace.
+// 30 seconds. A quota with scopes (spec.scopes, spec.scopeSelector)
+// counts only the pods matching all of them: Terminating, NotTerminating,
+// BestEffort, NotBestEffort, PriorityClass (In, NotIn, Exists,
+// DoesNotExist) and CrossNamespacePodAffinity.
 package resourcequota

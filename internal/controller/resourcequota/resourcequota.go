@@ -116,7 +116,7 @@ func (c *Controller) sync(ctx context.Context, key string) error {
 	if err != nil {
 		return err
 	}
-	status := corev1.ResourceQuotaStatus{Hard: q.Spec.Hard.DeepCopy(), Used: Used(q.Spec.Hard, objs, c.now())}
+	status := corev1.ResourceQuotaStatus{Hard: q.Spec.Hard.DeepCopy(), Used: Used(q.Spec.Hard, Scoped(q.Spec, objs), c.now())}
 	if len(status.Hard) == 0 {
 		status.Hard = nil
 	}
