@@ -34,23 +34,49 @@ func (*Plugin) Name() string { return Name }
 // never rejects pods.
 func (*Plugin) EventsToRegister() []framework.ClusterEvent { return nil }
 
-// Score implements framework.ScorePlugin.
-func (p *Plugin) Score(_ context.Context, _ *framework.CycleState, pod *corev1.Pod, ni *framework.NodeInfo) (int64, *framework.Status) {
-	containers := len(pod.Spec.InitContainers) + len(pod.Spec.Containers)
-	if len(ni.ImageStates) == 0 {
-		return score(0, containers), nil // skips normalizing the names
-	}
-	total := len(p.h.SnapshotSharedLister().List())
-	var sum int64
-	add := func(cs []corev1.Container) {
+// stateKey holds the pod's normalized image names and the node count,
+// computed once per pod rather than once per node.
+const stateKey framework.StateKey = "PreScore" + Name
+
+type preScoreState struct {
+	images []string
+	total  int
+}
+
+func (s *preScoreState) Clone() framework.StateData { return s }
+
+// PreScore implements framework.PreScorePlugin.
+func (p *Plugin) PreScore(_ context.Context, state *framework.CycleState, pod *corev1.Pod, _ []*framework.NodeInfo) *framework.Status {
+	state.Write(stateKey, newPreScoreState(pod, len(p.h.SnapshotSharedLister().List())))
+	return nil
+}
+
+func newPreScoreState(pod *corev1.Pod, total int) *preScoreState {
+	s := &preScoreState{total: total}
+	for _, cs := range [][]corev1.Container{pod.Spec.InitContainers, pod.Spec.Containers} {
 		for i := range cs {
-			if st, ok := ni.ImageStates[framework.NormalizedImageName(cs[i].Image)]; ok && total > 0 {
-				sum += int64(float64(st.Size) * float64(st.NumNodes) / float64(total))
-			}
+			s.images = append(s.images, framework.NormalizedImageName(cs[i].Image))
 		}
 	}
-	add(pod.Spec.InitContainers)
-	add(pod.Spec.Containers)
+	return s
+}
+
+// Score implements framework.ScorePlugin.
+func (p *Plugin) Score(_ context.Context, state *framework.CycleState, pod *corev1.Pod, ni *framework.NodeInfo) (int64, *framework.Status) {
+	containers := len(pod.Spec.InitContainers) + len(pod.Spec.Containers)
+	if len(ni.ImageStates) == 0 {
+		return score(0, containers), nil
+	}
+	s, ok := state.Read(stateKey).(*preScoreState)
+	if !ok {
+		s = newPreScoreState(pod, len(p.h.SnapshotSharedLister().List()))
+	}
+	var sum int64
+	for _, img := range s.images {
+		if st, ok := ni.ImageStates[img]; ok && s.total > 0 {
+			sum += int64(float64(st.Size) * float64(st.NumNodes) / float64(s.total))
+		}
+	}
 	return score(sum, containers), nil
 }
 
