@@ -58,6 +58,10 @@ func TestServiceWalkthrough(t *testing.T) {
 		cfg.Network.IngressHTTPAddr, cfg.Network.IngressHTTPSAddr = httpAddr, httpsAddr
 	})
 	k := kubectlCLI{t: t, kubeconfig: c.Server.KubeconfigPath(), namespace: "default"}
+	// Runs before the node's cleanup (cleanups run last-in first-out):
+	// with the controllers still running, deleted pods would be replaced
+	// and started while the node shuts down, leaving shims behind.
+	t.Cleanup(func() { scaleAllToZero(t, c) })
 	waitFor(t, 30*time.Second, "default ServiceAccount", func() (bool, error) {
 		_, err := c.Client.CoreV1().ServiceAccounts("default").Get(context.Background(), "default", metav1.GetOptions{})
 		return err == nil, nil
@@ -175,6 +179,34 @@ func TestServiceWalkthrough(t *testing.T) {
 			t.Errorf("%d of %d requests failed while a pod was deleted", n.failed, n.ok+n.failed)
 		}
 	})
+}
+
+// scaleAllToZero scales every Deployment of the default namespace to
+// zero and waits until their pods are gone.
+func scaleAllToZero(t *testing.T, c *testcluster.Cluster) {
+	ctx := context.Background()
+	deps, err := c.Client.AppsV1().Deployments("default").List(ctx, metav1.ListOptions{})
+	if err != nil {
+		t.Logf("cleanup: list deployments: %v", err)
+		return
+	}
+	for _, d := range deps.Items {
+		s, err := c.Client.AppsV1().Deployments("default").GetScale(ctx, d.Name, metav1.GetOptions{})
+		if err != nil {
+			continue
+		}
+		s.Spec.Replicas = 0
+		_, _ = c.Client.AppsV1().Deployments("default").UpdateScale(ctx, d.Name, s, metav1.UpdateOptions{})
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for time.Now().Before(deadline) {
+		pods, err := c.Client.CoreV1().Pods("default").List(ctx, metav1.ListOptions{LabelSelector: "app in (nginx, other)"})
+		if err == nil && len(pods.Items) == 0 {
+			return
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	t.Log("cleanup: deployment pods still present after 60s")
 }
 
 // podNames waits until exactly n pods match the selector, all Ready and
