@@ -3,7 +3,6 @@ package e2e
 import (
 	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -14,8 +13,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-
-	"github.com/skiff-sh/skiff/internal/testcluster"
 )
 
 // TestPodLifecycle covers what TestKubelet and TestStreaming leave out:
@@ -23,18 +20,10 @@ import (
 // graceful termination with preStop, and the pod's /etc/hostname through
 // the real kubectl. Pod traffic stays on the pod's own loopback.
 func TestPodLifecycle(t *testing.T) {
-	requireNode(t)
-	if _, err := exec.LookPath("kubectl"); err != nil {
-		t.Skip("e2e: kubectl not on PATH")
-	}
-	installTrafficGuard(t)
-	c := testcluster.Start(t)
-	startNode(t, c, "e2e-node")
+	c, k := startKubectlNode(t, "e2e-podlifecycle")
 	ctx := context.Background()
 	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "e2e-podlifecycle"}}
-	createNamespace(t, c, ns.Name)
 	pods := c.Client.CoreV1().Pods(ns.Name)
-	k := kubectlCLI{t: t, kubeconfig: c.Server.KubeconfigPath(), namespace: ns.Name}
 
 	t.Run("init container, two containers sharing an emptyDir and localhost", func(t *testing.T) {
 		pod := create(t, pods, sharedPod())

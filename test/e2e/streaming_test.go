@@ -32,6 +32,22 @@ func (k kubectlCLI) command(ctx context.Context, args ...string) *exec.Cmd {
 	return exec.CommandContext(ctx, "kubectl", append([]string{"--kubeconfig", k.kubeconfig, "-n", k.namespace}, args...)...)
 }
 
+// startKubectlNode starts a cluster with one node behind the traffic
+// guard and a namespace for the test, and returns the real kubectl
+// pointed at that namespace.
+func startKubectlNode(t *testing.T, namespace string) (*testcluster.Cluster, kubectlCLI) {
+	t.Helper()
+	requireNode(t)
+	if _, err := exec.LookPath("kubectl"); err != nil {
+		t.Skip("e2e: kubectl not on PATH")
+	}
+	installTrafficGuard(t)
+	c := testcluster.Start(t)
+	startNode(t, c, "e2e-node")
+	createNamespace(t, c, namespace)
+	return c, kubectlCLI{t: t, kubeconfig: c.Server.KubeconfigPath(), namespace: namespace}
+}
+
 // run returns kubectl's stdout, failing the test on error.
 func (k kubectlCLI) run(stdin string, args ...string) string {
 	k.t.Helper()
@@ -92,18 +108,10 @@ func waitLine(t *testing.T, ch <-chan string, re *regexp.Regexp) []string {
 // the API server and the kubelet server of a real node. The only
 // traffic is to loopback, the node's own address and the e2e pod range.
 func TestStreaming(t *testing.T) {
-	requireNode(t)
-	if _, err := exec.LookPath("kubectl"); err != nil {
-		t.Skip("e2e: kubectl not on PATH")
-	}
-	installTrafficGuard(t)
-	c := testcluster.Start(t)
-	startNode(t, c, "e2e-node")
+	c, k := startKubectlNode(t, "e2e-streaming")
 	ctx := context.Background()
 	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "e2e-streaming"}}
-	createNamespace(t, c, ns.Name)
 	pods := c.Client.CoreV1().Pods(ns.Name)
-	k := kubectlCLI{t: t, kubeconfig: c.Server.KubeconfigPath(), namespace: ns.Name}
 
 	// logger writes to both streams, then waits for /tmp/go to write more.
 	logger := create(t, pods, makePod("logger", corev1.RestartPolicyAlways, "sh", "-c",
