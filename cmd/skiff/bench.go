@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 
 	"github.com/skiff-sh/skiff/internal/bench"
@@ -39,11 +40,22 @@ func runBench(ctx context.Context, args []string) error {
 		return err
 	}
 	r, err := bench.RunAPI(ctx, opts, os.Stderr)
-	if r != nil {
-		r.Print(os.Stdout)
-		if werr := r.WriteJSON(out); werr != nil && err == nil {
-			err = werr
-		}
+	return report(r, err, out)
+}
+
+// report prints a benchmark's table to stdout and writes its JSON to
+// out, whenever the run produced a report, even a partial one.
+func report[T any, R interface {
+	*T
+	Print(io.Writer)
+	WriteJSON(string) error
+}](r R, err error, out string) error {
+	if r == nil {
+		return err
+	}
+	r.Print(os.Stdout)
+	if werr := r.WriteJSON(out); werr != nil && err == nil {
+		err = werr
 	}
 	return err
 }

@@ -48,11 +48,5 @@ func runBenchControllers(ctx context.Context, args []string) error {
 		defer pprof.StopCPUProfile()
 	}
 	r, err := bench.RunControllers(ctx, opts, os.Stderr)
-	if r != nil {
-		r.Print(os.Stdout)
-		if werr := r.WriteJSON(out); werr != nil && err == nil {
-			err = werr
-		}
-	}
-	return err
+	return report(r, err, out)
 }

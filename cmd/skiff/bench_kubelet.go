@@ -28,11 +28,5 @@ func runBenchKubelet(ctx context.Context, args []string) error {
 		return err
 	}
 	r, err := bench.RunKubelet(ctx, opts, os.Stderr)
-	if r != nil {
-		r.Print(os.Stdout)
-		if werr := r.WriteJSON(out); werr != nil && err == nil {
-			err = werr
-		}
-	}
-	return err
+	return report(r, err, out)
 }

@@ -37,13 +37,7 @@ func runBenchNetwork(ctx context.Context, args []string) error {
 		return bench.RunInOwnNetns(ctx, append([]string{"bench", "network"}, args...), os.Stdout, os.Stderr)
 	}
 	r, err := bench.RunNetwork(ctx, opts, os.Stderr)
-	if r != nil {
-		r.Print(os.Stdout)
-		if werr := r.WriteJSON(out); werr != nil && err == nil {
-			err = werr
-		}
-	}
-	return err
+	return report(r, err, out)
 }
 
 // networkCases pairs the --services and --endpoints lists.

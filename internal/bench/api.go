@@ -63,14 +63,11 @@ type APIReport struct {
 // RunAPI runs the whole API benchmark against a fresh server and reports
 // progress to out.
 func RunAPI(ctx context.Context, opts APIOptions, out io.Writer) (*APIReport, error) {
-	dir := opts.DataDir
-	if dir == "" {
-		var err error
-		if dir, err = os.MkdirTemp("", "skiff-bench"); err != nil {
-			return nil, err
-		}
-		defer os.RemoveAll(dir)
+	dir, removeDir, err := workDir(opts.DataDir, "skiff-bench")
+	if err != nil {
+		return nil, err
 	}
+	defer removeDir()
 	p, err := newServerProc(dir)
 	if err != nil {
 		return nil, err

@@ -48,15 +48,11 @@ func RunControllers(ctx context.Context, opts ControllersOptions, out io.Writer)
 		ctx, cancel = context.WithTimeout(ctx, opts.Timeout)
 		defer cancel()
 	}
-	dir := opts.DataDir
-	if dir == "" {
-		d, err := os.MkdirTemp("", "skiff-bench-controllers")
-		if err != nil {
-			return nil, err
-		}
-		defer os.RemoveAll(d)
-		dir = d
+	dir, removeDir, err := workDir(opts.DataDir, "skiff-bench-controllers")
+	if err != nil {
+		return nil, err
 	}
+	defer removeDir()
 	p, err := newServerProc(dir)
 	if err != nil {
 		return nil, err

@@ -45,15 +45,11 @@ func RunKubelet(ctx context.Context, opts KubeletOptions, out io.Writer) (*Kubel
 		ctx, cancel = context.WithTimeout(ctx, opts.Timeout)
 		defer cancel()
 	}
-	dir := opts.DataDir
-	if dir == "" {
-		d, err := os.MkdirTemp("", "skiff-bench-kubelet")
-		if err != nil {
-			return nil, err
-		}
-		defer os.RemoveAll(d)
-		dir = d
+	dir, removeDir, err := workDir(opts.DataDir, "skiff-bench-kubelet")
+	if err != nil {
+		return nil, err
 	}
+	defer removeDir()
 	for _, sub := range []string{"server", "node"} {
 		if err := os.MkdirAll(filepath.Join(dir, sub), 0o700); err != nil {
 			return nil, err

@@ -102,13 +102,9 @@ func (o SchedulerOptions) profilePath(c SchedulerCase) string {
 // startServer runs an API server alone (no scheduler, no controllers) in
 // this process on free loopback ports.
 func startServer(ctx context.Context, dir string) (*rest.Config, func(), error) {
-	cleanup := func() {}
-	if dir == "" {
-		d, err := os.MkdirTemp("", "skiff-bench-scheduler")
-		if err != nil {
-			return nil, nil, err
-		}
-		dir, cleanup = d, func() { os.RemoveAll(d) }
+	dir, cleanup, err := workDir(dir, "skiff-bench-scheduler")
+	if err != nil {
+		return nil, nil, err
 	}
 	etcdClient, err := freeAddr()
 	if err != nil {
