@@ -9,7 +9,8 @@ LOG=${SKIFF_LOG:-/var/log/skiff.log}
 
 bash scripts/install-deps.sh
 echo "==> building skiff"
-go build -trimpath -ldflags="-s -w" -o /usr/local/bin/skiff ./cmd/skiff
+# CGO_ENABLED=0: one static binary that runs on any Linux of the same arch.
+CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /usr/local/bin/skiff ./cmd/skiff
 # The agent packs this static program into its pause image (docs/agent.md).
 CGO_ENABLED=0 go build -ldflags="-s -w" -o /usr/local/bin/skiff-pause ./cmd/pause
 

@@ -5,22 +5,25 @@ import (
 	"time"
 )
 
-// ProcFigures are one process's CPU time and peak RSS over a phase.
+// ProcFigures are one process's CPU time and peak RSS over a phase;
+// PeakAnonMiB is the peak of its private (anonymous) resident memory.
 type ProcFigures struct {
-	CPUSeconds float64 `json:"cpuSeconds"`
-	PeakRSSMiB float64 `json:"peakRssMiB"`
+	CPUSeconds  float64 `json:"cpuSeconds"`
+	PeakRSSMiB  float64 `json:"peakRssMiB"`
+	PeakAnonMiB float64 `json:"peakAnonMiB"`
 }
 
 // measure runs fn while sampling the processes' RSS every 250 ms; it
 // returns fn's wall time and each process's figures, in pids' order.
 func measure(pids []int, fn func() error) (time.Duration, []ProcFigures, error) {
 	before := make([]usage, len(pids))
-	peak := make([]int64, len(pids))
+	peak, peakAnon := make([]int64, len(pids)), make([]int64, len(pids))
 	sample := func(into []usage) {
 		for i, pid := range pids {
 			if u, err := pidUsage(pid); err == nil {
 				into[i] = u
 				peak[i] = max(peak[i], u.RSSBytes)
+				peakAnon[i] = max(peakAnon[i], u.AnonBytes)
 			}
 		}
 	}
@@ -49,7 +52,7 @@ func measure(pids []int, fn func() error) (time.Duration, []ProcFigures, error) 
 	sample(after)
 	figs := make([]ProcFigures, len(pids))
 	for i := range pids {
-		figs[i] = ProcFigures{CPUSeconds: (after[i].CPU - before[i].CPU).Seconds(), PeakRSSMiB: mib(peak[i])}
+		figs[i] = ProcFigures{CPUSeconds: (after[i].CPU - before[i].CPU).Seconds(), PeakRSSMiB: mib(peak[i]), PeakAnonMiB: mib(peakAnon[i])}
 	}
 	return wall, figs, err
 }

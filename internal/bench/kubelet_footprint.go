@@ -32,7 +32,7 @@ func (k *kubeletRun) idleFootprint(ctx context.Context, pods int) (Footprint, er
 	}
 	pct := func(f ProcFigures) float64 { return 100 * f.CPUSeconds / wall.Seconds() }
 	f := Footprint{Pods: pods, Seconds: wall.Seconds(),
-		AgentCPUPercent: pct(figs[0]), AgentRSSMiB: figs[0].PeakRSSMiB,
+		AgentCPUPercent: pct(figs[0]), AgentRSSMiB: figs[0].PeakRSSMiB, AgentAnonMiB: figs[0].PeakAnonMiB,
 		ContainerdCPU: pct(figs[1]), ContainerdRSSMiB: figs[1].PeakRSSMiB}
 	sbs, err := k.rt.ListPodSandbox(ctx, &runtimeapi.ListPodSandboxRequest{})
 	if err != nil {

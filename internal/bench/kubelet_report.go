@@ -21,10 +21,13 @@ func latencyOf(ds []time.Duration) Latency {
 // Footprint is the agent's and its containerd's use over an idle window
 // with Pods pods running: CPU as percent of one core, peak RSS.
 type Footprint struct {
-	Pods             int     `json:"pods"`
-	Seconds          float64 `json:"seconds"`
-	AgentCPUPercent  float64 `json:"agentCpuPercent"`
-	AgentRSSMiB      float64 `json:"agentRssMiB"`
+	Pods            int     `json:"pods"`
+	Seconds         float64 `json:"seconds"`
+	AgentCPUPercent float64 `json:"agentCpuPercent"`
+	AgentRSSMiB     float64 `json:"agentRssMiB"`
+	// AgentAnonMiB is the agent's private memory: its RSS less the
+	// pages of the skiff executable, which every skiff process shares.
+	AgentAnonMiB     float64 `json:"agentAnonMiB"`
 	ContainerdCPU    float64 `json:"containerdCpuPercent"`
 	ContainerdRSSMiB float64 `json:"containerdRssMiB"`
 	ShimsRSSMiB      float64 `json:"shimsRssMiB"`
@@ -58,9 +61,9 @@ func (r *KubeletReport) Print(w io.Writer) {
 		fmt.Fprintf(w, "%-28s %6d %9.0f %9.0f %9.0f\n", row.name, row.l.Count, row.l.P50Ms, row.l.P99Ms, row.l.MaxMs)
 	}
 	fmt.Fprintf(w, "sequential p99 / floor p99: %.2f (target ≤ 1.5)\n\n", r.Ratio)
-	fmt.Fprintf(w, "%-6s %8s %10s %10s %9s %12s %6s %10s\n", "pods", "idle s", "agent CPU%", "agent MiB", "ctrd CPU%", "ctrd MiB", "shims", "shims MiB")
+	fmt.Fprintf(w, "%-6s %8s %10s %10s %10s %9s %12s %6s %10s\n", "pods", "idle s", "agent CPU%", "agent MiB", "(private)", "ctrd CPU%", "ctrd MiB", "shims", "shims MiB")
 	for _, f := range r.Idle {
-		fmt.Fprintf(w, "%-6d %8.0f %10.2f %10.1f %9.2f %12.1f %6d %10.1f\n", f.Pods, f.Seconds, f.AgentCPUPercent, f.AgentRSSMiB,
+		fmt.Fprintf(w, "%-6d %8.0f %10.2f %10.1f %10.1f %9.2f %12.1f %6d %10.1f\n", f.Pods, f.Seconds, f.AgentCPUPercent, f.AgentRSSMiB, f.AgentAnonMiB,
 			f.ContainerdCPU, f.ContainerdRSSMiB, f.ShimsCount, f.ShimsRSSMiB)
 	}
 }

@@ -152,10 +152,14 @@ func (p *serverProc) client() (kubernetes.Interface, error) {
 	return kubernetes.NewForConfig(cfg)
 }
 
-// usage is a process's resident memory and CPU time so far.
+// usage is a process's resident memory and CPU time so far. AnonBytes
+// is the private part of RSSBytes: the rest is the executable's and
+// libraries' file pages, shared with every process that maps them and
+// reclaimable by the kernel.
 type usage struct {
-	RSSBytes int64
-	CPU      time.Duration
+	RSSBytes  int64
+	AnonBytes int64
+	CPU       time.Duration
 }
 
 func (p *serverProc) usage() (usage, error) { return pidUsage(p.cmd.Process.Pid) }
@@ -168,9 +172,15 @@ func pidUsage(pid int) (usage, error) {
 	}
 	var u usage
 	for _, line := range strings.Split(string(status), "\n") {
-		if strings.HasPrefix(line, "VmRSS:") {
-			kb, _ := strconv.ParseInt(strings.Fields(line)[1], 10, 64)
+		name, value, ok := strings.Cut(line, ":")
+		if !ok || (name != "VmRSS" && name != "RssAnon") {
+			continue
+		}
+		kb, _ := strconv.ParseInt(strings.Fields(value)[0], 10, 64)
+		if name == "VmRSS" {
 			u.RSSBytes = kb * 1024
+		} else {
+			u.AnonBytes = kb * 1024
 		}
 	}
 	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
