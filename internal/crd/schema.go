@@ -41,6 +41,7 @@ func Validate(value any, s *Schema, path *field.Path) field.ErrorList {
 		return field.ErrorList{field.TypeInvalid(path, value, fmt.Sprintf("%s in body must be of type %s: %q", path, s.Type, jsonType(value)))}
 	}
 	errs := validateValue(value, s, path)
+	errs = append(errs, validateComposite(value, s, path)...)
 	switch v := value.(type) {
 	case map[string]any:
 		errs = append(errs, validateObject(v, s, path)...)
@@ -169,6 +170,7 @@ func validateValue(value any, s *Schema, path *field.Path) field.ErrorList {
 				errs = append(errs, field.Invalid(path, value, fmt.Sprintf("%s in body should match '%s'", path, s.Pattern)))
 			}
 		}
+		errs = append(errs, validateFormat(str, s, path)...)
 	}
 	return errs
 }
@@ -233,6 +235,7 @@ func validateArray(arr []any, s *Schema, path *field.Path) field.ErrorList {
 	if s.MinItems != nil && int64(len(arr)) < *s.MinItems {
 		errs = append(errs, field.Invalid(path, len(arr), fmt.Sprintf("%s in body should have at least %d items", path, *s.MinItems)))
 	}
+	errs = append(errs, validateListType(arr, s, path)...)
 	if s.Items != nil && s.Items.Schema != nil {
 		for i, item := range arr {
 			errs = append(errs, Validate(item, s.Items.Schema, path.Index(i))...)

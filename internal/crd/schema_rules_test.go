@@ -1,0 +1,102 @@
+package crd
+
+import (
+	"strings"
+	"testing"
+
+	"k8s.io/apimachinery/pkg/util/validation/field"
+)
+
+func listType(t string, keys ...string) *Schema {
+	return &Schema{Type: "array", XListType: &t, XListMapKeys: keys}
+}
+
+func TestValidateFormats(t *testing.T) {
+	for _, tc := range []struct {
+		format, value string
+		ok            bool
+	}{
+		{"email", "a@b.example", true}, {"email", "not-an-email", false},
+		{"ipv4", "10.0.0.1", true}, {"ipv4", "10.0.0.300", false},
+		{"cidr", "10.0.0.0/8", true}, {"cidr", "10.0.0.0", false},
+		{"date-time", "2026-11-24T10:00:00Z", true}, {"date-time", "yesterday", false},
+		{"uuid", "0f8fad5b-d9cb-469f-a165-70867728950e", true}, {"uuid", "xyz", false},
+		{"k8s-short-name", "web-1", true}, {"k8s-short-name", "Web_1", false},
+		{"no-such-format", "anything", true}, // unknown formats are ignored, as Kubernetes strips them
+	} {
+		errs := Validate(tc.value, &Schema{Type: "string", Format: tc.format}, field.NewPath("spec", "v"))
+		if (len(errs) == 0) != tc.ok {
+			t.Errorf("%s %q: errors %v, want ok=%v", tc.format, tc.value, errs, tc.ok)
+		}
+		if len(errs) == 1 {
+			want := `spec.v in body must be of type ` + tc.format + `: "` + tc.value + `"`
+			if errs[0].Type != field.ErrorTypeTypeInvalid || errs[0].Detail != want {
+				t.Errorf("%s: got %s %q, want TypeInvalid %q", tc.format, errs[0].Type, errs[0].Detail, want)
+			}
+		}
+	}
+}
+
+func TestValidateListTypes(t *testing.T) {
+	path := field.NewPath("spec", "l")
+	errs := Validate([]any{"a", "b", "a", "a", "b"}, listType("set"), path)
+	if len(errs) != 2 || errs[0].Field != "spec.l[2]" || errs[1].Field != "spec.l[4]" || errs[0].Type != field.ErrorTypeDuplicate {
+		t.Errorf("set: %v", errs)
+	}
+	items := []any{
+		map[string]any{"name": "a", "port": int64(80)},
+		map[string]any{"name": "a", "port": int64(81)},
+		map[string]any{"name": "a", "port": int64(80), "x": "y"},
+	}
+	errs = Validate(items, listType("map", "name", "port"), path)
+	if len(errs) != 1 || errs[0].Field != "spec.l[2]" || errs[0].Type != field.ErrorTypeDuplicate {
+		t.Errorf("map: %v", errs)
+	}
+	if errs := Validate([]any{"x"}, listType("map", "name"), path); len(errs) != 0 {
+		t.Errorf("one item is never a duplicate: %v", errs)
+	}
+	if errs := Validate([]any{"x", "y"}, listType("map", "name"), path); len(errs) != 1 || !strings.Contains(errs[0].Detail, "list-type map") {
+		t.Errorf("scalar in a list-type map: %v", errs)
+	}
+	if errs := Validate([]any{"a", "a"}, listType("atomic"), path); len(errs) != 0 {
+		t.Errorf("atomic allows repeats: %v", errs)
+	}
+}
+
+func TestValidateComposites(t *testing.T) {
+	min5, max2 := 5.0, 2.0
+	small, big := Schema{Maximum: &max2}, Schema{Minimum: &min5}
+	path := field.NewPath("spec", "n")
+	detail := func(errs field.ErrorList) string {
+		var b strings.Builder
+		for _, e := range errs {
+			b.WriteString(e.Detail + "\n")
+		}
+		return b.String()
+	}
+	s := &Schema{Type: "integer", AnyOf: []Schema{small, big}}
+	if errs := Validate(int64(1), s, path); len(errs) != 0 {
+		t.Errorf("anyOf pass: %v", errs)
+	}
+	if errs := Validate(int64(3), s, path); !strings.Contains(detail(errs), `"spec.n" must validate at least one schema (anyOf)`) {
+		t.Errorf("anyOf fail: %v", errs)
+	}
+	s = &Schema{Type: "integer", OneOf: []Schema{small, {Maximum: &min5}}}
+	if errs := Validate(int64(1), s, path); !strings.Contains(detail(errs), "Found 2 valid alternatives") {
+		t.Errorf("oneOf with two: %v", errs)
+	}
+	if errs := Validate(int64(4), s, path); len(errs) != 0 {
+		t.Errorf("oneOf with one: %v", errs)
+	}
+	s = &Schema{Type: "integer", AllOf: []Schema{small, big}}
+	if errs := Validate(int64(1), s, path); !strings.Contains(detail(errs), "must validate all the schemas (allOf)") {
+		t.Errorf("allOf: %v", errs)
+	}
+	s = &Schema{Type: "integer", Not: &small}
+	if errs := Validate(int64(1), s, path); !strings.Contains(detail(errs), "must not validate the schema (not)") {
+		t.Errorf("not: %v", errs)
+	}
+	if errs := Validate(int64(3), s, path); len(errs) != 0 {
+		t.Errorf("not pass: %v", errs)
+	}
+}
