@@ -42,6 +42,7 @@ func Validate(value any, s *Schema, path *field.Path) field.ErrorList {
 	}
 	errs := validateValue(value, s, path)
 	errs = append(errs, validateComposite(value, s, path)...)
+	errs = append(errs, validateRules(value, s, path)...)
 	switch v := value.(type) {
 	case map[string]any:
 		errs = append(errs, validateObject(v, s, path)...)
@@ -400,6 +401,7 @@ func validateStructuralNode(s *Schema, path *field.Path) field.ErrorList {
 			errs = append(errs, Validate(d, s, path.Child("default"))...)
 		}
 	}
+	errs = append(errs, validateRuleSources(s, path)...)
 	for _, name := range sortedSchemaKeys(s.Properties) {
 		ps := s.Properties[name]
 		errs = append(errs, validateStructuralNode(&ps, path.Child("properties").Key(name))...)

@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 )
 
@@ -98,5 +99,60 @@ func TestValidateComposites(t *testing.T) {
 	}
 	if errs := Validate(int64(3), s, path); len(errs) != 0 {
 		t.Errorf("not pass: %v", errs)
+	}
+}
+
+func TestValidateCELRules(t *testing.T) {
+	forbidden := apiextensionsv1.FieldValueForbidden
+	s := &Schema{Type: "object", Properties: map[string]Schema{
+		"min": {Type: "integer"}, "max": {Type: "integer"}, "name": {Type: "string"},
+	}, XValidations: apiextensionsv1.ValidationRules{
+		{Rule: "self.min <= self.max", Message: "min must not exceed max"},
+		{Rule: "self.name.startsWith('web-')", FieldPath: ".name"},
+		{Rule: "!has(self.debug)", Reason: &forbidden, MessageExpression: "'debug is set to ' + string(self.debug)"},
+		{Rule: "self.name == oldSelf.name"}, // a transition rule: not evaluated without the old object
+	}}
+	path := field.NewPath("spec")
+	ok := map[string]any{"min": int64(1), "max": int64(2), "name": "web-a"}
+	if errs := Validate(ok, s, path); len(errs) != 0 {
+		t.Fatalf("valid object: %v", errs)
+	}
+	bad := map[string]any{"min": int64(3), "max": int64(2), "name": "db", "debug": true}
+	errs := Validate(bad, s, path)
+	got := map[string]string{}
+	for _, e := range errs {
+		got[e.Field+" "+string(e.Type)] = e.Detail
+	}
+	want := map[string]string{
+		"spec " + string(field.ErrorTypeInvalid):      "min must not exceed max",
+		"spec.name " + string(field.ErrorTypeInvalid): "failed rule: self.name.startsWith('web-')",
+		"spec " + string(field.ErrorTypeForbidden):    "debug is set to true",
+	}
+	if len(got) != len(want) {
+		t.Fatalf("errors %v, want %v", errs, want)
+	}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("%s: detail %q, want %q", k, got[k], v)
+		}
+	}
+	// Objects' values are left out of the message, as Kubernetes does.
+	if errs[0].Error() != "spec: Invalid value: min must not exceed max" {
+		t.Errorf("message %q", errs[0].Error())
+	}
+}
+
+func TestValidateStructuralRejectsBadRules(t *testing.T) {
+	s := &Schema{Type: "object", Properties: map[string]Schema{
+		"spec": {Type: "object", XValidations: apiextensionsv1.ValidationRules{{Rule: "self.x >"}, {Rule: "1 + 1"}, {Rule: "true"}}},
+	}}
+	errs := ValidateStructural(s, field.NewPath("openAPIV3Schema"))
+	if len(errs) != 2 {
+		t.Fatalf("errors %v, want two bad rules", errs)
+	}
+	for i, e := range errs {
+		if !strings.HasPrefix(e.Field, "openAPIV3Schema.properties[spec].x-kubernetes-validations[") || !strings.Contains(e.Detail, "compilation failed") {
+			t.Errorf("error %d: %v", i, e)
+		}
 	}
 }
