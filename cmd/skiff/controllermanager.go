@@ -8,7 +8,6 @@ import (
 	"os"
 
 	"k8s.io/client-go/kubernetes"
-	"k8s.io/client-go/tools/clientcmd"
 
 	"github.com/skiff-sh/skiff/internal/controller/controllerctx"
 	"github.com/skiff-sh/skiff/internal/controller/manager"
@@ -52,7 +51,7 @@ func (v *controllerFlagValues) apply(o *controllerctx.Options) error {
 // kube-controller-manager does.
 func runControllerManager(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("skiff controller-manager", flag.ContinueOnError)
-	kubeconfig := fs.String("kubeconfig", os.Getenv("KUBECONFIG"), "kubeconfig of the cluster")
+	api := addComponentAPIFlags(fs)
 	leaderElect := fs.Bool("leader-elect", true, "run only while holding the kube-controller-manager lease")
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
 	var controllers stringList
@@ -69,7 +68,7 @@ func runControllerManager(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	rc, err := clientcmd.BuildConfigFromFlags("", *kubeconfig)
+	rc, err := api.restConfig()
 	if err != nil {
 		return err
 	}

@@ -7,7 +7,6 @@ import (
 	"os"
 
 	"k8s.io/client-go/kubernetes"
-	"k8s.io/client-go/tools/clientcmd"
 
 	"github.com/skiff-sh/skiff/internal/leader"
 	"github.com/skiff-sh/skiff/internal/scheduler"
@@ -18,7 +17,7 @@ import (
 // does.
 func runScheduler(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("skiff scheduler", flag.ContinueOnError)
-	kubeconfig := fs.String("kubeconfig", os.Getenv("KUBECONFIG"), "kubeconfig of the cluster")
+	api := addComponentAPIFlags(fs)
 	name := fs.String("scheduler-name", scheduler.DefaultSchedulerName, "schedule the pods whose spec.schedulerName is this")
 	leaderElect := fs.Bool("leader-elect", true, "run only while holding the kube-scheduler lease")
 	percentage := fs.Int("percentage-of-nodes-to-score", 0, "percent of nodes to find feasible before scoring; 0 adapts to the cluster size")
@@ -31,12 +30,10 @@ func runScheduler(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	rc, err := clientcmd.BuildConfigFromFlags("", *kubeconfig)
+	rc, err := api.restConfig()
 	if err != nil {
 		return err
 	}
-	rc.ContentType = "application/vnd.kubernetes.protobuf"
-	rc.QPS, rc.Burst = 500, 1000
 	client, err := kubernetes.NewForConfig(rc)
 	if err != nil {
 		return err
