@@ -204,11 +204,16 @@ func (s *Scheduler) findNodesThatPassFilters(ctx context.Context, state *framewo
 		return nil, st.AsError()
 	}
 	processed := int(found.Load())
+	// The diagnosis serves only a pod that fits nowhere: recording a
+	// thousand rejections for a pod that fits elsewhere is wasted work.
+	diagnose := processed == 0
 	for i, st := range statuses {
 		if st != nil {
 			processed++
-			diag.NodeToStatus[nodes[(start+i)%n].Node().Name] = st
-			diag.UnschedulablePlugins[st.Plugin()] = true
+			if diagnose {
+				diag.NodeToStatus[nodes[(start+i)%n].Node().Name] = st
+				diag.UnschedulablePlugins[st.Plugin()] = true
+			}
 			statuses[i] = nil
 		}
 	}

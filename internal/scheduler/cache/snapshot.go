@@ -96,7 +96,12 @@ func (c *Cache) UpdateSnapshot(s *Snapshot) {
 	clear(c.dirty)
 }
 
+// imageStates returns nil for a node without images: scorers then learn
+// so from the NodeInfo alone, without reading a map per node.
 func (c *Cache) imageStates(node *corev1.Node) map[string]*framework.ImageState {
+	if len(node.Status.Images) == 0 {
+		return nil
+	}
 	out := make(map[string]*framework.ImageState, len(node.Status.Images))
 	for _, img := range node.Status.Images {
 		for _, name := range img.Names {

@@ -125,6 +125,9 @@ type NodeInfoLister interface {
 // PodNominator tracks pods nominated to nodes by preemption.
 type PodNominator interface {
 	NominatedPodsForNode(nodeName string) []*PodInfo
+	// HasNominatedPods reports whether any pod is nominated anywhere, so
+	// that the per-node work can be skipped without touching the nodes.
+	HasNominatedPods() bool
 }
 
 // Handle is what plugins get from the framework.

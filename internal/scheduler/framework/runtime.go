@@ -116,6 +116,11 @@ func (f *Framework) NominatedPodsForNode(node string) []*PodInfo {
 	return f.opts.Nominator.NominatedPodsForNode(node)
 }
 
+// HasNominatedPods implements Handle.
+func (f *Framework) HasNominatedPods() bool {
+	return f.opts.Nominator != nil && f.opts.Nominator.HasNominatedPods()
+}
+
 // EventsToRegister returns each plugin's cluster events of interest.
 // A plugin without EnqueueExtensions is interested in every event.
 func (f *Framework) EventsToRegister() map[string][]ClusterEvent {
@@ -217,7 +222,9 @@ func (f *Framework) RunFilterPluginsWithNominatedPods(ctx context.Context, state
 }
 
 func (f *Framework) addNominatedPods(ctx context.Context, state *CycleState, pod *corev1.Pod, nodeInfo *NodeInfo) (*CycleState, *NodeInfo, bool, error) {
-	if nodeInfo.Node() == nil {
+	// Asking the nominator first spares reading the NodeInfo, a cache miss
+	// per node on large clusters, when nothing is nominated.
+	if !f.HasNominatedPods() || nodeInfo.Node() == nil {
 		return state, nodeInfo, false, nil
 	}
 	nominated := f.NominatedPodsForNode(nodeInfo.Node().Name)
@@ -287,17 +294,18 @@ func (f *Framework) RunScorePlugins(ctx context.Context, state *CycleState, pod 
 	defer cancel()
 	errc := make(chan *Status, 1)
 	f.par.Until(ctx, len(nodes), func(n int) {
+		name := nodes[n].Node().Name
 		for i, p := range plugins {
 			s, st := p.Score(ctx, state, pod, nodes[n])
 			if !st.IsSuccess() {
 				select {
-				case errc <- AsStatus(fmt.Errorf("plugin %q scoring node %s: %w", p.Name(), nodes[n].Node().Name, st.AsError())):
+				case errc <- AsStatus(fmt.Errorf("plugin %q scoring node %s: %w", p.Name(), name, st.AsError())):
 				default:
 				}
 				cancel()
 				return
 			}
-			perPlugin[i][n] = NodeScore{Name: nodes[n].Node().Name, Score: s}
+			perPlugin[i][n] = NodeScore{Name: name, Score: s}
 		}
 	})
 	select {

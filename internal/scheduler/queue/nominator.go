@@ -67,9 +67,12 @@ func (q *PriorityQueue) updateNominatedLocked(oldPod, pod *corev1.Pod) {
 	q.addNominatedLocked(framework.NewPodInfo(pod), node)
 }
 
+// HasNominatedPods implements framework.PodNominator, without the lock.
+func (q *PriorityQueue) HasNominatedPods() bool { return q.nominatedCount.Load() > 0 }
+
 // NominatedPodsForNode implements framework.PodNominator.
 func (q *PriorityQueue) NominatedPodsForNode(node string) []*framework.PodInfo {
-	if q.nominatedCount.Load() == 0 {
+	if !q.HasNominatedPods() {
 		return nil
 	}
 	q.mu.Lock()

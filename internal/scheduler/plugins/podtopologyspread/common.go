@@ -48,6 +48,7 @@ type constraint struct {
 // Plugin is the PodTopologySpread plugin.
 type Plugin struct {
 	h            framework.Handle
+	counted      countCache
 	services     corelisters.ServiceLister
 	rcs          corelisters.ReplicationControllerLister
 	replicaSets  appslisters.ReplicaSetLister
@@ -173,16 +174,6 @@ func (p *Plugin) defaultSelector(pod *corev1.Pod) labels.Selector {
 		}
 	}
 	return sel
-}
-
-// hasAllKeys reports whether the node has every constraint's topology key.
-func hasAllKeys(node *corev1.Node, cs []constraint) bool {
-	for _, c := range cs {
-		if _, ok := node.Labels[c.TopologyKey]; !ok {
-			return false
-		}
-	}
-	return true
 }
 
 // includes applies the constraint's node inclusion policies.

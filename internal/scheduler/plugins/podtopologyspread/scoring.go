@@ -35,12 +35,16 @@ func (p *Plugin) PreScore(ctx context.Context, state *framework.CycleState, pod 
 	if len(cs) == 0 {
 		return framework.NewStatus(framework.Skip)
 	}
-	requireAll := !defaulted
+	// Nodes lacking a key are ignored, except under the system defaults.
+	var required []string
+	if !defaulted {
+		required = topologyKeys(cs)
+	}
 	s := &preScoreState{constraints: cs, ignored: map[string]bool{}, counts: map[pair]*int64{}, weights: make([]float64, len(cs))}
 	sizes := make([]int, len(cs))
 	for _, ni := range filtered {
 		node := ni.Node()
-		if requireAll && !hasAllKeys(node, cs) {
+		if !hasKeys(node, required) {
 			s.ignored[node.Name] = true
 			continue
 		}
@@ -61,14 +65,43 @@ func (p *Plugin) PreScore(ctx context.Context, state *framework.CycleState, pod 
 		}
 		s.weights[i] = math.Log(float64(sizes[i] + 2))
 	}
+	p.countDomains(ctx, pod, s, required)
+	state.Write(preScoreKey, s)
+	return nil
+}
+
+// countDomains fills s.counts with the matching pods of every node in
+// each domain (hostname domains are counted per node by Score): from the
+// plugin's countCache when the constraint's nodes do not depend on the
+// pod, else by counting every node.
+func (p *Plugin) countDomains(ctx context.Context, pod *corev1.Pod, s *preScoreState, required []string) {
 	nodes := p.h.SnapshotSharedLister().List()
+	var slow []constraint
+	for i := range s.constraints {
+		c := &s.constraints[i]
+		switch {
+		case c.TopologyKey == corev1.LabelHostname:
+		case c.podIndependent(pod):
+			totals := p.counted.counts(nodes, pod.Namespace, c, required)
+			for k, cnt := range s.counts {
+				if k.key == c.TopologyKey {
+					*cnt += int64(totals[k.value])
+				}
+			}
+		default:
+			slow = append(slow, *c)
+		}
+	}
+	if len(slow) == 0 {
+		return
+	}
 	p.h.Parallelizer().Until(ctx, len(nodes), func(n int) {
 		ni := nodes[n]
 		node := ni.Node()
-		if requireAll && !hasAllKeys(node, cs) {
+		if !hasKeys(node, required) {
 			return
 		}
-		for _, c := range cs {
+		for _, c := range slow {
 			cnt := s.counts[pair{c.TopologyKey, node.Labels[c.TopologyKey]}]
 			if cnt == nil || !c.includes(pod, node) {
 				continue
@@ -76,8 +109,6 @@ func (p *Plugin) PreScore(ctx context.Context, state *framework.CycleState, pod 
 			atomic.AddInt64(cnt, int64(countMatching(ni.Pods, c.Selector, pod.Namespace)))
 		}
 	})
-	state.Write(preScoreKey, s)
-	return nil
 }
 
 // Score implements framework.ScorePlugin: the weighted matching pods in
