@@ -186,10 +186,43 @@ func decodeBody(w http.ResponseWriter, r *http.Request, data []byte, into runtim
 	if err != nil {
 		return err
 	}
-	return decodeAs(w, contentType(r), fv, data, into, gvk)
+	err = decode(w, contentType(r), fv, data, into, gvk)
+	if msg, ok := undecodable(err); ok {
+		return cannotHandle(gvk, msg)
+	}
+	return err
 }
 
+// cannotHandle is the 400 of Kubernetes' create and update handlers for
+// a body that does not decode (transformDecodeError); patches report the
+// decoding error alone.
+func cannotHandle(gvk schema.GroupVersionKind, msg string) error {
+	return apierrors.NewBadRequest(fmt.Sprintf("%s in version %q cannot be handled as a %s: %s", gvk.Kind, gvk.Version, gvk.Kind, msg))
+}
+
+// errUndecodable is a body that does not decode into its kind.
+type errUndecodable struct{ msg string }
+
+func (e errUndecodable) Error() string { return e.msg }
+
+func undecodable(err error) (string, bool) {
+	var u errUndecodable
+	return u.msg, errors.As(err, &u)
+}
+
+// decodeAs is decode for patched objects, whose decoding errors
+// Kubernetes reports as they are.
 func decodeAs(w http.ResponseWriter, mt string, fv fieldValidation, data []byte, into runtime.Object, gvk schema.GroupVersionKind) error {
+	err := decode(w, mt, fv, data, into, gvk)
+	if msg, ok := undecodable(err); ok {
+		return apierrors.NewBadRequest(msg)
+	}
+	return err
+}
+
+// decode decodes data of media type mt into into; bodies that do not
+// decode, or break fv Strict, are errUndecodable.
+func decode(w http.ResponseWriter, mt string, fv fieldValidation, data []byte, into runtime.Object, gvk schema.GroupVersionKind) error {
 	f := codecs
 	if fv != validationIgnore {
 		f = strictCodecs
@@ -201,7 +234,7 @@ func decodeAs(w http.ResponseWriter, mt string, fv fieldValidation, data []byte,
 	obj, actual, err := info.Serializer.Decode(data, &gvk, into)
 	if err != nil && runtime.IsStrictDecodingError(err) && obj != nil {
 		if fv == validationStrict {
-			return apierrors.NewBadRequest(err.Error())
+			return errUndecodable{err.Error()}
 		}
 		if sde, ok := runtime.AsStrictDecodingError(err); ok {
 			for _, e := range sde.Errors() {
@@ -211,7 +244,7 @@ func decodeAs(w http.ResponseWriter, mt string, fv fieldValidation, data []byte,
 		err = nil
 	}
 	if err != nil {
-		return apierrors.NewBadRequest(err.Error())
+		return errUndecodable{err.Error()}
 	}
 	if actual != nil && *actual != gvk {
 		return apierrors.NewBadRequest(fmt.Sprintf("the API version in the data (%s) does not match the expected API version (%s)", actual.GroupVersion(), gvk.GroupVersion()))

@@ -161,7 +161,11 @@ func checkCustom(w http.ResponseWriter, r *http.Request, ri *requestInfo, h *res
 		msgs[i] = fmt.Sprintf("unknown field %q", f)
 	}
 	if fv == validationStrict {
-		return apierrors.NewBadRequest("strict decoding error: " + strings.Join(msgs, ", "))
+		msg := "strict decoding error: " + strings.Join(msgs, ", ")
+		if ri.Verb == "patch" {
+			return apierrors.NewBadRequest(msg)
+		}
+		return cannotHandle(h.store.Resource.GVK(), msg)
 	}
 	for _, m := range msgs {
 		w.Header().Add("Warning", fmt.Sprintf("299 - %q", m))

@@ -24,8 +24,12 @@ type discovery struct {
 var allVerbs = metav1.Verbs{"create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"}
 
 // verbsOf returns the verbs discovery lists for a resource: all of them,
-// except deletecollection for namespaces, as in Kubernetes.
+// except deletecollection for namespaces, as in Kubernetes, and those of
+// the virtual APIs (get and list for metrics, create for reviews).
 func verbsOf(res registry.Resource) metav1.Verbs {
+	if v, ok := virtualAPIs[res.Group]; ok {
+		return v.verbs
+	}
 	if res.Group == "" && res.Resource == "namespaces" {
 		return metav1.Verbs{"create", "delete", "get", "list", "patch", "update", "watch"}
 	}
@@ -61,8 +65,12 @@ func newDiscovery(stores []*generic.Store, address string) *discovery {
 	d.groups.SetGroupVersionKind(schema.GroupVersionKind{Version: "v1", Kind: "APIGroupList"})
 	resources := make([]registry.Resource, len(stores))
 	for i, st := range stores {
-		d.add(st.Resource)
 		resources[i] = st.Resource
+	}
+	// The virtual APIs have no stores but are listed like any group.
+	resources = append(resources, virtualResources()...)
+	for _, res := range resources {
+		d.add(res)
 	}
 	d.aggregated = newAggregatedDiscovery(resources)
 	return d

@@ -82,7 +82,8 @@ type Server struct {
 	handlers  map[schema.GroupVersionResource]*resourceHandler
 	discovery *discovery
 	// kubelet carries requests to kubelets; nil without a client cert.
-	kubelet *http.Transport
+	kubelet      *http.Transport
+	summaryCache *summaryCache
 }
 
 // New builds the handler; it starts nothing.
@@ -95,6 +96,8 @@ func New(cfg Config) *Server {
 		stores:   map[schema.GroupVersionResource]*generic.Store{},
 		handlers: map[schema.GroupVersionResource]*resourceHandler{},
 		metrics:  newMetrics(cfg.Metrics),
+		// Kubelets' stats for metrics.k8s.io.
+		summaryCache: newSummaryCache(),
 	}
 	if cfg.KubeletClientCert != nil {
 		s.kubelet = kubeletTransport(cfg.KubeletClientCert)
@@ -172,10 +175,16 @@ func (s *Server) authorize(r *http.Request, u *authn.User, ri *requestInfo) erro
 }
 
 func (s *Server) serveResource(w http.ResponseWriter, r *http.Request, ri *requestInfo) {
+	if v, ok := virtualAPIs[ri.Group]; ok {
+		v.serve(s, w, r, ri)
+		return
+	}
 	gvr := schema.GroupVersionResource{Group: ri.Group, Version: ri.Version, Resource: ri.Resource}
 	h, ok := s.handler(gvr)
 	if !ok || (ri.Namespace != "" && !h.store.Resource.Namespaced && ri.Resource != "namespaces") {
-		writeError(w, r, apierrors.NewNotFound(schema.GroupResource{Group: ri.Group, Resource: ri.Resource}, ri.Name))
+		// No route, as in Kubernetes: a plain 404, which clients report
+		// as "the server could not find the requested resource".
+		http.NotFound(w, r)
 		return
 	}
 	if err := checkCustom(w, r, ri, h); err != nil {

@@ -78,10 +78,9 @@ func compileExpr(src string, want *cel.Type) (cel.Program, bool, error) {
 // validateRules evaluates s's x-kubernetes-validations against value with
 // Kubernetes' field errors: Invalid (or the rule's reason) at the node or
 // its fieldPath, detail from messageExpression, message or "failed rule:
-// <rule>". Transition rules (those using oldSelf) are not evaluated:
-// on create Kubernetes skips them too; on update skiff does not yet pass
-// the old object (docs/api.md).
-func validateRules(value any, s *Schema, path *field.Path) field.ErrorList {
+// <rule>". Transition rules (those using oldSelf) run only where old
+// is known, as in Kubernetes: not on create, not for new fields or items.
+func validateRules(value any, old *any, s *Schema, path *field.Path) field.ErrorList {
 	var errs field.ErrorList
 	var shown any = value
 	if s.Type == "object" || s.Type == "array" {
@@ -93,10 +92,13 @@ func validateRules(value any, s *Schema, path *field.Path) field.ErrorList {
 			errs = append(errs, field.Invalid(path, shown, fmt.Sprintf("%v: rule: %s", c.err, strings.TrimSpace(r.Rule))))
 			continue
 		}
-		if c.usesOldSelf {
-			continue
-		}
 		vars := map[string]any{"self": value}
+		if c.usesOldSelf {
+			if old == nil {
+				continue
+			}
+			vars["oldSelf"] = *old
+		}
 		out, _, err := c.program.Eval(vars)
 		if err != nil {
 			errs = append(errs, field.Invalid(path, shown, fmt.Sprintf("%v evaluating rule: %s", err, strings.TrimSpace(r.Rule))))

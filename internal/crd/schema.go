@@ -22,6 +22,18 @@ type Schema = apiextensionsv1.JSONSchemaProps
 // Validate checks value against s as Kubernetes' schema validation does,
 // reporting each violation at its field path.
 func Validate(value any, s *Schema, path *field.Path) field.ErrorList {
+	return validate(value, nil, s, path)
+}
+
+// ValidateUpdate is Validate for a value replacing old: CEL transition
+// rules (those using oldSelf) run where the old value has a counterpart.
+func ValidateUpdate(value, old any, s *Schema, path *field.Path) field.ErrorList {
+	return validate(value, &old, s, path)
+}
+
+// validate checks value; old points at the value it replaces, nil when
+// there is none (a create, or a new field or list item).
+func validate(value any, old *any, s *Schema, path *field.Path) field.ErrorList {
 	if s == nil {
 		return nil
 	}
@@ -42,12 +54,12 @@ func Validate(value any, s *Schema, path *field.Path) field.ErrorList {
 	}
 	errs := validateValue(value, s, path)
 	errs = append(errs, validateComposite(value, s, path)...)
-	errs = append(errs, validateRules(value, s, path)...)
+	errs = append(errs, validateRules(value, old, s, path)...)
 	switch v := value.(type) {
 	case map[string]any:
-		errs = append(errs, validateObject(v, s, path)...)
+		errs = append(errs, validateObject(v, old, s, path)...)
 	case []any:
-		errs = append(errs, validateArray(v, s, path)...)
+		errs = append(errs, validateArray(v, old, s, path)...)
 	}
 	return errs
 }
@@ -198,7 +210,7 @@ func equalJSON(a, b any) bool {
 	return fmt.Sprint(a) == fmt.Sprint(b) && jsonType(a) == jsonType(b)
 }
 
-func validateObject(obj map[string]any, s *Schema, path *field.Path) field.ErrorList {
+func validateObject(obj map[string]any, old *any, s *Schema, path *field.Path) field.ErrorList {
 	var errs field.ErrorList
 	for _, name := range s.Required {
 		if _, ok := obj[name]; !ok {
@@ -219,16 +231,17 @@ func validateObject(obj map[string]any, s *Schema, path *field.Path) field.Error
 		errs = append(errs, field.Invalid(path, len(obj), fmt.Sprintf("%s in body should have at least %d properties", path, *s.MinProperties)))
 	}
 	for _, name := range sortedKeys(obj) {
+		oldChild := fieldOf(old, name)
 		if ps, ok := s.Properties[name]; ok {
-			errs = append(errs, Validate(obj[name], &ps, path.Child(name))...)
+			errs = append(errs, validate(obj[name], oldChild, &ps, path.Child(name))...)
 		} else if ap := s.AdditionalProperties; ap != nil && ap.Schema != nil {
-			errs = append(errs, Validate(obj[name], ap.Schema, path.Key(name))...)
+			errs = append(errs, validate(obj[name], oldChild, ap.Schema, path.Key(name))...)
 		}
 	}
 	return errs
 }
 
-func validateArray(arr []any, s *Schema, path *field.Path) field.ErrorList {
+func validateArray(arr []any, old *any, s *Schema, path *field.Path) field.ErrorList {
 	var errs field.ErrorList
 	if s.MaxItems != nil && int64(len(arr)) > *s.MaxItems {
 		errs = append(errs, field.TooMany(path, len(arr), int(*s.MaxItems)))
@@ -238,8 +251,9 @@ func validateArray(arr []any, s *Schema, path *field.Path) field.ErrorList {
 	}
 	errs = append(errs, validateListType(arr, s, path)...)
 	if s.Items != nil && s.Items.Schema != nil {
+		olds := oldItems(arr, old, s)
 		for i, item := range arr {
-			errs = append(errs, Validate(item, s.Items.Schema, path.Index(i))...)
+			errs = append(errs, validate(item, olds[i], s.Items.Schema, path.Index(i))...)
 		}
 	}
 	return errs

@@ -156,3 +156,28 @@ func TestValidateStructuralRejectsBadRules(t *testing.T) {
 		}
 	}
 }
+
+func TestValidateTransitionRules(t *testing.T) {
+	mapList := "map"
+	s := &Schema{Type: "object", Properties: map[string]Schema{
+		"owner": {Type: "string", XValidations: apiextensionsv1.ValidationRules{{Rule: "self == oldSelf", Message: "owner is immutable"}}},
+		"ports": {Type: "array", XListType: &mapList, XListMapKeys: []string{"name"}, Items: &apiextensionsv1.JSONSchemaPropsOrArray{Schema: &Schema{
+			Type: "object", Properties: map[string]Schema{"name": {Type: "string"}, "port": {Type: "integer"}},
+			XValidations: apiextensionsv1.ValidationRules{{Rule: "self.port >= oldSelf.port", Message: "ports only grow"}},
+		}}},
+	}}
+	path := field.NewPath("spec")
+	old := map[string]any{"owner": "a", "ports": []any{map[string]any{"name": "http", "port": int64(80)}}}
+	same := map[string]any{"owner": "a", "ports": []any{map[string]any{"name": "web", "port": int64(1)}, map[string]any{"name": "http", "port": int64(81)}}}
+	if errs := ValidateUpdate(same, old, s, path); len(errs) != 0 {
+		t.Errorf("allowed update (a new item has no old counterpart): %v", errs)
+	}
+	changed := map[string]any{"owner": "b", "ports": []any{map[string]any{"name": "http", "port": int64(79)}}}
+	errs := ValidateUpdate(changed, old, s, path)
+	if len(errs) != 2 || errs[0].Field != "spec.owner" || errs[0].Detail != "owner is immutable" || errs[1].Field != "spec.ports[0]" || errs[1].Detail != "ports only grow" {
+		t.Errorf("transition errors: %v", errs)
+	}
+	if errs := Validate(changed, s, path); len(errs) != 0 {
+		t.Errorf("a create runs no transition rule: %v", errs)
+	}
+}

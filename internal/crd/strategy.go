@@ -14,6 +14,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/util/duration"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	"k8s.io/client-go/util/jsonpath"
 
@@ -118,7 +119,7 @@ func (s *strategy) Validate(obj runtime.Object) field.ErrorList {
 	if errs == nil {
 		errs = apivalidation.ValidateObjectMeta(om, s.namespaced, apivalidation.NameIsDNSSubdomain, field.NewPath("metadata"))
 	}
-	return append(errs, s.validateBody(obj)...)
+	return append(errs, s.validateBody(obj, nil)...)
 }
 
 // ValidateUpdate checks metadata changes and the schema.
@@ -128,10 +129,12 @@ func (s *strategy) ValidateUpdate(obj, old runtime.Object) field.ErrorList {
 	if errs == nil && oldErrs == nil {
 		errs = apivalidation.ValidateObjectMetaUpdate(om, oldMeta, field.NewPath("metadata"))
 	}
-	return append(errs, s.validateBody(obj)...)
+	return append(errs, s.validateBody(obj, old)...)
 }
 
-func (s *strategy) validateBody(obj runtime.Object) field.ErrorList {
+// validateBody checks the object against the schema; old is the object
+// it replaces (nil on create), for CEL transition rules.
+func (s *strategy) validateBody(obj, old runtime.Object) field.ErrorList {
 	var errs field.ErrorList
 	u := obj.(*unstructured.Unstructured)
 	if u.GetKind() != s.gvk.Kind {
@@ -143,14 +146,21 @@ func (s *strategy) validateBody(obj runtime.Object) field.ErrorList {
 	if s.schema == nil {
 		return errs
 	}
+	var oldRoot *any
+	if old != nil {
+		var o any = ruleView(old.(*unstructured.Unstructured).Object)
+		oldRoot = &o
+	}
 	for name, v := range u.Object {
 		if name == "apiVersion" || name == "kind" || name == "metadata" {
 			continue
 		}
 		if ps, ok := s.schema.Properties[name]; ok {
-			errs = append(errs, Validate(v, &ps, field.NewPath(name))...)
+			errs = append(errs, validate(v, fieldOf(oldRoot, name), &ps, field.NewPath(name))...)
 		}
 	}
+	// The root's own rules see the whole object.
+	errs = append(errs, validateRules(ruleView(u.Object), oldRoot, s.schema, nil)...)
 	for _, name := range s.schema.Required {
 		if _, ok := u.Object[name]; !ok {
 			errs = append(errs, field.Required(field.NewPath(name), ""))
@@ -164,6 +174,22 @@ func (s *strategy) validateBody(obj runtime.Object) field.ErrorList {
 		}
 	}
 	return errs
+}
+
+// ruleView is the object as root CEL rules see it: of metadata only
+// name and generateName, as in Kubernetes.
+func ruleView(o map[string]any) map[string]any {
+	out := withoutMeta(o, false)
+	meta := map[string]any{}
+	if m, ok := o["metadata"].(map[string]any); ok {
+		for _, k := range []string{"name", "generateName"} {
+			if v, ok := m[k]; ok {
+				meta[k] = v
+			}
+		}
+	}
+	out["metadata"] = meta
+	return out
 }
 
 func fieldsOf(path string) []string {
@@ -238,10 +264,23 @@ func cell(jp *jsonpath.JSONPath, obj map[string]any, typ string) any {
 		return v
 	}
 	if s, ok := v.(string); ok {
+		if typ == "date" {
+			return age(s)
+		}
 		return s
 	}
 	b, _ := json.Marshal(v)
 	return string(b)
+}
+
+// age shows a date column as kubectl shows ages ("5m"), as Kubernetes'
+// table convertor does; a value that is no RFC 3339 time is shown as is.
+func age(s string) string {
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return s
+	}
+	return duration.HumanDuration(time.Since(t))
 }
 
 // ScalePaths returns the scale subresource's paths.

@@ -1,6 +1,7 @@
 package openapi
 
 import (
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/kube-openapi/pkg/spec3"
 	"k8s.io/kube-openapi/pkg/validation/spec"
 )
@@ -10,6 +11,9 @@ var (
 	objectMedia = []string{"application/json", "application/yaml", "application/vnd.kubernetes.protobuf"}
 	listMedia   = []string{"application/json", "application/yaml", "application/vnd.kubernetes.protobuf", "application/json;stream=watch", "application/vnd.kubernetes.protobuf;stream=watch"}
 	patchMedia  = []string{"application/apply-patch+yaml", "application/json-patch+json", "application/merge-patch+json", "application/strategic-merge-patch+json"}
+	// customPatchMedia leaves out strategic merge patches, which custom
+	// resources do not take; kubectl reads this to pick its patch type.
+	customPatchMedia = patchMedia[:3]
 )
 
 const (
@@ -102,7 +106,7 @@ func v3Operation(op operation) *spec3.Operation {
 	switch {
 	case op.patch:
 		content := map[string]*spec3.MediaType{}
-		for _, mt := range patchMedia {
+		for _, mt := range patchMediaOf(op.gvk) {
 			content[mt] = &spec3.MediaType{MediaTypeProps: spec3.MediaTypeProps{Schema: v3Schema(modelPatch)}}
 		}
 		o.RequestBody = &spec3.RequestBody{RequestBodyProps: spec3.RequestBodyProps{Content: content, Required: true}}
@@ -214,7 +218,7 @@ func v2Operation(op operation) *spec.Operation {
 	}
 	body := op.body
 	if op.patch {
-		o.Consumes = patchMedia
+		o.Consumes = patchMediaOf(op.gvk)
 		body = modelPatch
 	}
 	if body != "" {
@@ -232,4 +236,13 @@ func v2Operation(op operation) *spec.Operation {
 	o.Responses.StatusCodeResponses[401] = spec.Response{ResponseProps: spec.ResponseProps{Description: responseText[401]}}
 	o.VendorExtensible.Extensions = operationExtensions(op)
 	return o
+}
+
+// patchMediaOf is the patch media types a kind accepts: custom kinds (of
+// groups outside the built-in scheme) take no strategic merge patch.
+func patchMediaOf(gvk schema.GroupVersionKind) []string {
+	if isCustomGroup(gvk.Group) {
+		return customPatchMedia
+	}
+	return patchMedia
 }

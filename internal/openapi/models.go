@@ -192,13 +192,19 @@ var modelScheme = func() *runtime.Scheme {
 // modelName is the OpenAPI model name of a kind ("io.k8s.api.apps.v1.
 // Deployment"): the name the type itself reports, else the name the
 // Kubernetes convention gives it; custom kinds as customModelName.
+// isCustomGroup reports whether a group is outside the built-in scheme:
+// one of a CustomResourceDefinition.
+func isCustomGroup(group string) bool {
+	return group != "" && !modelScheme.IsGroupRegistered(group)
+}
+
 func modelName(gvk schema.GroupVersionKind) string {
 	if obj, err := modelScheme.New(gvk); err == nil {
 		if n, ok := obj.(interface{ OpenAPIModelName() string }); ok {
 			return n.OpenAPIModelName()
 		}
 	}
-	if gvk.Group != "" && !modelScheme.IsGroupRegistered(gvk.Group) {
+	if isCustomGroup(gvk.Group) {
 		return customModelName(gvk)
 	}
 	group := gvk.Group

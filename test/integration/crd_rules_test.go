@@ -36,7 +36,7 @@ func gadgetCRD(rule string) *apiextensionsv1.CustomResourceDefinition {
 							Properties: map[string]apiextensionsv1.JSONSchemaProps{
 								"min":   {Type: "integer"},
 								"max":   {Type: "integer"},
-								"owner": {Type: "string", Format: "email"},
+								"owner": {Type: "string", Format: "email", XValidations: apiextensionsv1.ValidationRules{{Rule: "self == oldSelf", Message: "owner is immutable"}}},
 								"tags":  {Type: "array", XListType: &set, Items: &apiextensionsv1.JSONSchemaPropsOrArray{Schema: &apiextensionsv1.JSONSchemaProps{Type: "string"}}},
 							}},
 					},
@@ -92,5 +92,10 @@ func TestCustomResourceValidationRules(t *testing.T) {
 		if !strings.Contains(out, want) {
 			t.Errorf("kubectl output lacks %q:\n%s", want, out)
 		}
+	}
+	// A transition rule: the owner may not change once set.
+	out, err = apply("good", "  min: 1\n  max: 2\n  owner: dev@example.com\n  tags: [a, b]\n")
+	if err == nil || !strings.Contains(out, "spec.owner: Invalid value: \"dev@example.com\": owner is immutable") {
+		t.Errorf("changing an immutable field: %v\n%q", err, out)
 	}
 }

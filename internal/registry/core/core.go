@@ -73,6 +73,9 @@ func (s object[T]) PrepareForCreate(obj runtime.Object) {
 	}
 }
 
+// Generational reports whether the kind counts spec changes.
+func (s object[T]) Generational() bool { return s.spec != nil }
+
 func (s object[T]) PrepareForUpdate(obj, old runtime.Object) {
 	if s.keepStatus != nil {
 		s.keepStatus(obj.(T), old.(T))

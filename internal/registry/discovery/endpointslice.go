@@ -44,6 +44,8 @@ func Strategies() rest.Strategies {
 // Kubernetes counts any change outside metadata.
 type strategy struct{ rest.Simple }
 
+func (strategy) Generational() bool { return true }
+
 func (strategy) PrepareForUpdate(obj, old runtime.Object) {
 	rest.BumpGeneration(obj, old, body)
 }

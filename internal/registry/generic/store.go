@@ -151,7 +151,9 @@ func (s *Store) Create(ctx context.Context, ns string, obj runtime.Object, dryRu
 func (s *Store) fillCreateMeta(m metav1.Object) {
 	m.SetUID(types.UID(uuid.NewString()))
 	m.SetCreationTimestamp(metav1.NewTime(s.Now().Truncate(time.Second)))
-	m.SetGeneration(1)
+	if g, ok := s.Strategy.(rest.Generational); !ok || g.Generational() {
+		m.SetGeneration(1)
+	}
 	m.SetDeletionTimestamp(nil)
 	m.SetDeletionGracePeriodSeconds(nil)
 	m.SetSelfLink("")

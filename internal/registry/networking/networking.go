@@ -33,6 +33,8 @@ type specStrategy struct {
 	spec func(runtime.Object) any
 }
 
+func (specStrategy) Generational() bool { return true }
+
 func (s specStrategy) PrepareForUpdate(obj, old runtime.Object) {
 	rest.BumpGeneration(obj, old, s.spec)
 }

@@ -68,6 +68,17 @@ func (Simple) PrepareForCreate(runtime.Object) {}
 // PrepareForUpdate does nothing: without a spec, generation stays.
 func (Simple) PrepareForUpdate(runtime.Object, runtime.Object) {}
 
+// Generational reports false: these kinds carry no metadata.generation.
+func (Simple) Generational() bool { return false }
+
+// Generational is implemented by strategies that say whether their kind
+// carries metadata.generation. Kubernetes sets it only on kinds with a
+// spec it counts (a ConfigMap or a Service has none); a strategy without
+// the method is taken to count.
+type Generational interface {
+	Generational() bool
+}
+
 // Validate checks metadata and body.
 func (s Simple) Validate(obj runtime.Object) field.ErrorList {
 	errs := ValidateMeta(obj, s.Namespaced, s.NameFn)

@@ -39,35 +39,32 @@ func wantsNodePorts(svc *corev1.Service) bool {
 	return false
 }
 
-// BeforeCreate allocates what a new Service needs; a dry run allocates
-// nothing.
+// BeforeCreate allocates what a new Service needs. A dry run, as in
+// Kubernetes, shows addresses and ports that were free and keeps none.
 func (a *Allocator) BeforeCreate(ctx context.Context, obj runtime.Object, dryRun bool) error {
 	svc := obj.(*corev1.Service)
-	if dryRun {
-		return nil
-	}
 	var taken []func()
 	err := a.allocate(ctx, svc, nil, &taken)
-	if err != nil {
-		for _, undo := range taken {
-			undo()
-		}
+	if err != nil || dryRun {
+		undoAll(taken)
 	}
 	return err
+}
+
+func undoAll(taken []func()) {
+	for _, undo := range taken {
+		undo()
+	}
 }
 
 // BeforeUpdate allocates what an updated Service newly needs and releases
 // what it no longer uses.
 func (a *Allocator) BeforeUpdate(ctx context.Context, obj, old runtime.Object, dryRun bool) error {
 	svc, prev := obj.(*corev1.Service), old.(*corev1.Service)
-	if dryRun {
-		return nil
-	}
 	var taken []func()
-	if err := a.allocate(ctx, svc, prev, &taken); err != nil {
-		for _, undo := range taken {
-			undo()
-		}
+	err := a.allocate(ctx, svc, prev, &taken)
+	if err != nil || dryRun {
+		undoAll(taken)
 		return err
 	}
 	a.releaseUnused(ctx, prev, svc)

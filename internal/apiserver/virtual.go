@@ -1,0 +1,40 @@
+package apiserver
+
+import (
+	"net/http"
+	"sort"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/skiff-sh/skiff/internal/registry"
+)
+
+// virtualAPI is a group served without stores: each request is answered
+// from what the server computes (metrics from the kubelets, reviews from
+// the authenticator and authorizer), as Kubernetes serves them.
+type virtualAPI struct {
+	resources []registry.Resource
+	verbs     metav1.Verbs
+	serve     func(*Server, http.ResponseWriter, *http.Request, *requestInfo)
+}
+
+// virtualAPIs are keyed by group.
+var virtualAPIs = map[string]virtualAPI{
+	metricsGV.Group:        {metricsResources, metricsVerbs, (*Server).serveMetricsAPI},
+	authorizationGV.Group:  {authorizationResources, reviewVerbs, (*Server).serveReview},
+	authenticationGV.Group: {authenticationResources, reviewVerbs, (*Server).serveReview},
+}
+
+// virtualResources lists the virtual groups' resources in a stable order.
+func virtualResources() []registry.Resource {
+	groups := make([]string, 0, len(virtualAPIs))
+	for g := range virtualAPIs {
+		groups = append(groups, g)
+	}
+	sort.Strings(groups)
+	var out []registry.Resource
+	for _, g := range groups {
+		out = append(out, virtualAPIs[g].resources...)
+	}
+	return out
+}
