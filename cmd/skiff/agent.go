@@ -11,6 +11,7 @@ import (
 	"k8s.io/client-go/rest"
 
 	"github.com/skiff-sh/skiff/internal/agent"
+	"github.com/skiff-sh/skiff/internal/kubelet"
 )
 
 // runAgent runs a node: its own containerd and the kubelet, joined to
@@ -32,6 +33,9 @@ func runAgent(ctx context.Context, args []string) error {
 	fs.StringVar(&cfg.LogRoot, "log-root", "", "directory of the pods' log directories (default /var/log/pods)")
 	fs.StringVar(&cfg.KubeletServerAddr, "kubelet-server-address", ":10250", "where the kubelet serves logs, exec, attach and port-forward to the API server (HTTPS, cluster client certificates only; empty disables)")
 	addNetworkFlags(fs, &cfg.Network)
+	evictionHard := fs.String("eviction-hard", kubelet.DefaultEvictionHard, "hard eviction thresholds, <signal><<quantity or %>[,...]; signals memory.available, nodefs.available, nodefs.inodesFree, imagefs.available, imagefs.inodesFree; a list replaces the defaults")
+	fs.IntVar(&cfg.GC.ImageHighThresholdPercent, "image-gc-high-threshold", 85, "image filesystem usage (percent) at which unused images are removed")
+	fs.IntVar(&cfg.GC.ImageLowThresholdPercent, "image-gc-low-threshold", 80, "image filesystem usage (percent) image garbage collection frees down to")
 	fs.BoolVar(&cfg.Cleanup, "cleanup", false, "remove the node's nftables tables, routes and service interface when the agent stops")
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
 	if err := fs.Parse(args); err != nil {
@@ -40,6 +44,9 @@ func runAgent(ctx context.Context, args []string) error {
 	rc, err := agentREST(*server, *tokenFile, *caFile, *insecure)
 	if err != nil {
 		return err
+	}
+	if cfg.Eviction.Hard, err = kubelet.ParseThresholds(*evictionHard); err != nil {
+		return fmt.Errorf("--eviction-hard: %w", err)
 	}
 	if cfg.Log, err = newLogger(*logLevel); err != nil {
 		return err

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -62,7 +63,11 @@ type Config struct {
 	KubeletServerAddr string
 	// VolumeResyncPeriod is kubelet.Config.VolumeResyncPeriod.
 	VolumeResyncPeriod time.Duration
-	Log                *slog.Logger
+	// GC and Eviction are kubelet.Config's; the pause image is always
+	// pinned.
+	GC       kubelet.GCPolicy
+	Eviction kubelet.EvictionPolicy
+	Log      *slog.Logger
 }
 
 // Agent runs one node. New starts nothing; Run starts containerd and the
@@ -118,9 +123,21 @@ func (a *Agent) containerdConfig() containerd.Config {
 	}
 }
 
+// withKubeletRateLimits gives a REST config without its own limits the
+// kubelet's defaults (kubeAPIQPS 50, kubeAPIBurst 100) instead of
+// client-go's 5 and 10, which held a node starting 30 pods at once to a
+// few status writes a second.
+func withKubeletRateLimits(c *rest.Config) *rest.Config {
+	c = rest.CopyConfig(c)
+	if c.QPS == 0 && c.RateLimiter == nil {
+		c.QPS, c.Burst = 50, 100
+	}
+	return c
+}
+
 // Run implements the contract in the type's comment.
 func (a *Agent) Run(ctx context.Context) error {
-	client, err := kubernetes.NewForConfig(a.cfg.REST)
+	client, err := kubernetes.NewForConfig(withKubeletRateLimits(a.cfg.REST))
 	if err != nil {
 		return err
 	}
@@ -211,11 +228,14 @@ func (a *Agent) runKubelet(ctx context.Context, proc *containerd.Process, client
 			return fmt.Errorf("cluster CA: %w", err)
 		}
 	}
+	gc := a.cfg.GC
+	gc.PinnedImages = append(slices.Clone(gc.PinnedImages), images.Pause)
 	k, err := kubelet.New(kubelet.Config{
 		NodeName: a.cfg.NodeName, Client: client, Runtime: rt, NodeIP: a.cfg.NodeIP, DataDir: a.cfg.DataDir,
 		LogRoot: a.cfg.LogRoot, CgroupRoot: a.cfg.CgroupRoot, RootCA: rootCA, Log: a.log.With("component", "kubelet"),
 		ClusterDNS: a.clusterDNS(), ClusterDomain: a.cfg.Network.ClusterDomain,
 		ServerAddr: a.cfg.KubeletServerAddr, VolumeResyncPeriod: a.cfg.VolumeResyncPeriod,
+		GC: gc, Eviction: a.cfg.Eviction,
 	})
 	if err != nil {
 		return err

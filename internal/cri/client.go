@@ -42,8 +42,19 @@ func Dial(ctx context.Context, socket string) (*Client, error) {
 	return c, nil
 }
 
-// Close closes the connection.
-func (c *Client) Close() error { return c.conn.Close() }
+// NewClient is a Client over in-process services, such as the fake
+// runtime of hollow nodes; Close does nothing.
+func NewClient(rt runtimeapi.RuntimeServiceClient, img runtimeapi.ImageServiceClient) *Client {
+	return &Client{RuntimeServiceClient: rt, ImageServiceClient: img}
+}
+
+// Close closes the connection, if there is one.
+func (c *Client) Close() error {
+	if c.conn == nil {
+		return nil
+	}
+	return c.conn.Close()
+}
 
 // EnsureImage makes image present: it asks ImageStatus first, since a
 // pull contacts the registry even when the image is there, and pulls

@@ -1,10 +1,9 @@
-// Package hollow simulates nodes: each hollow node registers a Node,
-// renews its Lease and runs the pods bound to it by marking them Running
-// and Ready with a pod IP, without any containers. It lets skiff be tried
+// Package hollow runs simulated nodes in one process: each hollow node
+// is the real kubelet (internal/kubelet) over the in-memory fake CRI
+// runtime (internal/cri/fake), so it registers its Node, renews its
+// Lease and runs the pods bound to it through the kubelet's own sync,
+// status and deletion code, without containers. It lets skiff be tried
 // without root, and lets the scheduler and controllers be tested and
-// benchmarked at thousands of nodes in one process.
-//
-// What happens to a pod on a node is behind the PodRuntime interface;
-// the simulator here is InstantRuntime. The real kubelet over a fake CRI
-// runtime is meant to slot in behind the same Fleet.
+// benchmarked at thousands of nodes in one process; the kubelets share
+// one pod informer and one event broadcaster to stay cheap.
 package hollow

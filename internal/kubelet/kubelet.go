@@ -2,7 +2,8 @@
 // renews its Lease, and runs the pods bound to it through a CRI runtime,
 // reporting their status: probes, lifecycle hooks, env and volumes
 // included. Its HTTPS server streams logs, exec, attach and
-// port-forward for the API server; no eviction yet (see docs/agent.md).
+// port-forward for the API server. It collects dead containers and
+// unused images and evicts pods under memory or disk pressure.
 package kubelet
 
 import (
@@ -43,6 +44,16 @@ type Config struct {
 	NodeIP string
 	// Labels are extra node labels.
 	Labels map[string]string
+	// Capacity, when set, is reported as the node's capacity and
+	// allocatable instead of the machine's (hollow nodes).
+	Capacity corev1.ResourceList
+	// Pods, when set, is a pod informer shared by the kubelets of this
+	// process (its lister holds every node's pods); otherwise the kubelet
+	// watches its node's pods itself.
+	Pods *SharedPods
+	// Recorder, when set, records the kubelet's events; otherwise the
+	// kubelet runs its own event broadcaster.
+	Recorder record.EventRecorder
 	// LogRoot holds pod log directories. Default /var/log/pods.
 	LogRoot string
 	// CgroupRoot is the cgroupfs parent of every pod's cgroup. Default
@@ -84,7 +95,11 @@ type Config struct {
 	// TLSCertFile and TLSKeyFile are the server's certificate; without
 	// them it serves one self-signed for NodeName and NodeIP.
 	TLSCertFile, TLSKeyFile string
-	Log                     *slog.Logger
+	// GC is container and image garbage collection.
+	GC GCPolicy
+	// Eviction is the eviction manager's thresholds and periods.
+	Eviction EvictionPolicy
+	Log      *slog.Logger
 	// Now is the clock. Default time.Now.
 	Now func() time.Time
 }
@@ -116,6 +131,10 @@ func (c *Config) setDefaults() error {
 	dur(&c.LeasePeriod, 10*time.Second)
 	dur(&c.StatusPeriod, time.Minute)
 	dur(&c.VolumeResyncPeriod, time.Minute)
+	if err := c.GC.setDefaults(); err != nil {
+		return err
+	}
+	c.Eviction.setDefaults()
 	if c.Log == nil {
 		c.Log = slog.Default()
 	}
@@ -145,6 +164,13 @@ type Kubelet struct {
 	runtimeVersion string
 	// serverPort is the kubelet server's port, set before register.
 	serverPort int32
+	// podCIDR is the pod range last given to the runtime; owned by
+	// register, then by the status loop.
+	podCIDR string
+	// eviction is the eviction manager's pressure and pending evictions.
+	eviction evictionState
+	// images are image GC's records of when images were last used.
+	images imageRecords
 }
 
 // New returns a kubelet for cfg.
@@ -170,25 +196,19 @@ func (k *Kubelet) Run(ctx context.Context) error {
 		}
 		return err
 	}
-	broadcaster := record.NewBroadcaster(record.WithContext(ctx))
-	defer broadcaster.Shutdown()
-	broadcaster.StartRecordingToSink(&typedcorev1.EventSinkImpl{Interface: k.cfg.Client.CoreV1().Events("")})
-	k.recorder = broadcaster.NewRecorder(scheme.Scheme, corev1.EventSource{Component: "kubelet", Host: k.cfg.NodeName})
-	factory := informers.NewSharedInformerFactoryWithOptions(k.cfg.Client, 0, informers.WithTweakListOptions(func(o *metav1.ListOptions) {
-		o.FieldSelector = fields.OneTermEqualSelector("spec.nodeName", k.cfg.NodeName).String()
-	}))
-	inf := factory.Core().V1().Pods()
-	k.pods = inf.Lister()
-	if _, err := inf.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
-		AddFunc:    func(obj any) { k.enqueueObj(ctx, obj) },
-		UpdateFunc: func(_, obj any) { k.enqueueObj(ctx, obj) },
-		DeleteFunc: func(obj any) { k.enqueueObj(ctx, obj) },
-	}); err != nil {
+	k.recorder = k.cfg.Recorder
+	if k.recorder == nil {
+		broadcaster := record.NewBroadcaster(record.WithContext(ctx))
+		defer broadcaster.Shutdown()
+		broadcaster.StartRecordingToSink(&typedcorev1.EventSinkImpl{Interface: k.cfg.Client.CoreV1().Events("")})
+		k.recorder = broadcaster.NewRecorder(scheme.Scheme, corev1.EventSource{Component: "kubelet", Host: k.cfg.NodeName})
+	}
+	synced, stop, err := k.watchPods(ctx)
+	if err != nil {
 		return err
 	}
-	factory.Start(ctx.Done())
-	defer factory.Shutdown()
-	if !cache.WaitForCacheSync(ctx.Done(), inf.Informer().HasSynced) {
+	defer stop()
+	if !cache.WaitForCacheSync(ctx.Done(), synced) {
 		return nil
 	}
 	k.log.Info("kubelet running", "node", k.cfg.NodeName, "runtime", k.runtimeVersion)
@@ -196,6 +216,8 @@ func (k *Kubelet) Run(ctx context.Context) error {
 	wg.Go(func() { k.leaseLoop(ctx) })
 	wg.Go(func() { k.statusLoop(ctx) })
 	wg.Go(func() { k.relistLoop(ctx) })
+	wg.Go(func() { k.gcLoop(ctx) })
+	wg.Go(func() { k.evictionLoop(ctx) })
 	if ln != nil {
 		wg.Go(func() {
 			if err := k.serve(ctx, ln); err != nil {
@@ -206,6 +228,31 @@ func (k *Kubelet) Run(ctx context.Context) error {
 	wg.Wait()
 	k.wg.Wait()
 	return nil
+}
+
+// watchPods feeds the node's pods to their workers, from the shared
+// informer or from one of its own; it returns when the pods are synced
+// and how to stop.
+func (k *Kubelet) watchPods(ctx context.Context) (cache.InformerSynced, func(), error) {
+	handle := func(obj any) { k.enqueueObj(ctx, obj) }
+	if p := k.cfg.Pods; p != nil {
+		k.pods = p.lister
+		return p.informer.HasSynced, p.subscribe(k.cfg.NodeName, handle), nil
+	}
+	factory := informers.NewSharedInformerFactoryWithOptions(k.cfg.Client, 0, informers.WithTweakListOptions(func(o *metav1.ListOptions) {
+		o.FieldSelector = fields.OneTermEqualSelector("spec.nodeName", k.cfg.NodeName).String()
+	}))
+	inf := factory.Core().V1().Pods()
+	k.pods = inf.Lister()
+	if _, err := inf.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
+		AddFunc:    handle,
+		UpdateFunc: func(_, obj any) { handle(obj) },
+		DeleteFunc: handle,
+	}); err != nil {
+		return nil, nil, err
+	}
+	factory.Start(ctx.Done())
+	return inf.Informer().HasSynced, factory.Shutdown, nil
 }
 
 // enqueueObj wakes the worker of an informer's pod.

@@ -22,13 +22,10 @@ import (
 // KubeletVersion is what the node reports as its kubelet version.
 const KubeletVersion = "v1.37.2-skiff"
 
-// Pressure thresholds: below these the node reports the pressure
-// condition True.
-const (
-	memoryAvailableMin = 100 << 20 // bytes
-	diskAvailableMin   = 0.10      // fraction of the data dir's filesystem
-	pidsAvailableMin   = 0.10      // fraction of kernel.pid_max
-)
+// pidsAvailableMin is the fraction of kernel.pid_max below which the
+// node reports PIDPressure; memory and disk pressure are the eviction
+// manager's.
+const pidsAvailableMin = 0.10
 
 // register creates the node or refreshes its labels and status, retrying
 // until it succeeds or ctx ends.
@@ -97,17 +94,23 @@ func (k *Kubelet) statusLoop(ctx context.Context) {
 			return
 		case <-t.C:
 		}
-		node, err := k.cfg.Client.CoreV1().Nodes().Get(ctx, k.cfg.NodeName, metav1.GetOptions{})
-		if err == nil {
-			err = k.updateNodeStatus(ctx, node)
-		}
-		if err != nil && ctx.Err() == nil {
+		if err := k.syncNodeStatus(ctx); err != nil && ctx.Err() == nil {
 			k.log.Warn("node status", "node", k.cfg.NodeName, "err", err)
 		}
 	}
 }
 
+// syncNodeStatus reads the node and reports its status now.
+func (k *Kubelet) syncNodeStatus(ctx context.Context) error {
+	node, err := k.cfg.Client.CoreV1().Nodes().Get(ctx, k.cfg.NodeName, metav1.GetOptions{})
+	if err != nil {
+		return fmt.Errorf("get node: %w", err)
+	}
+	return k.updateNodeStatus(ctx, node)
+}
+
 func (k *Kubelet) updateNodeStatus(ctx context.Context, node *corev1.Node) error {
+	k.updatePodCIDR(ctx, node.Spec.PodCIDR)
 	node = node.DeepCopy()
 	k.setNodeStatus(ctx, &node.Status)
 	if _, err := k.cfg.Client.CoreV1().Nodes().UpdateStatus(ctx, node, metav1.UpdateOptions{}); err != nil {
@@ -116,9 +119,27 @@ func (k *Kubelet) updateNodeStatus(ctx context.Context, node *corev1.Node) error
 	return nil
 }
 
+// updatePodCIDR tells the runtime the node's pod range once node IPAM
+// has set it, as Kubernetes' kubelet does; a failure is retried at the
+// next status update.
+func (k *Kubelet) updatePodCIDR(ctx context.Context, cidr string) {
+	if cidr == "" || cidr == k.podCIDR {
+		return
+	}
+	req := &runtimeapi.UpdateRuntimeConfigRequest{RuntimeConfig: &runtimeapi.RuntimeConfig{NetworkConfig: &runtimeapi.NetworkConfig{PodCidr: cidr}}}
+	if _, err := k.cfg.Runtime.UpdateRuntimeConfig(ctx, req); err != nil {
+		k.log.Warn("update runtime pod CIDR", "node", k.cfg.NodeName, "cidr", cidr, "err", err)
+		return
+	}
+	k.podCIDR = cidr
+}
+
 // capacity is the node's cpu, memory, ephemeral storage and pods; with
 // no reservations it is also what is allocatable.
 func (k *Kubelet) capacity() corev1.ResourceList {
+	if k.cfg.Capacity != nil {
+		return k.cfg.Capacity.DeepCopy()
+	}
 	var fs syscall.Statfs_t
 	_ = syscall.Statfs(k.cfg.DataDir, &fs)
 	return corev1.ResourceList{
@@ -149,29 +170,26 @@ func (k *Kubelet) setNodeStatus(ctx context.Context, st *corev1.NodeStatus) {
 		OSImage: osImage(), KernelVersion: utsString(uts.Release[:]),
 		MachineID: readTrim("/etc/machine-id"), BootID: readTrim("/proc/sys/kernel/random/boot_id"),
 	}
-	mem := meminfo()
-	var fs syscall.Statfs_t
-	_ = syscall.Statfs(k.cfg.DataDir, &fs)
-	memPressure := mem["MemAvailable"] < memoryAvailableMin
-	diskPressure := fs.Blocks > 0 && float64(fs.Bavail)/float64(fs.Blocks) < diskAvailableMin
+	memPressure, diskPressure := k.eviction.pressure(k.cfg.Now(), k.cfg.Eviction.PressureTransitionPeriod)
 	ready, msg := k.runtimeReady(ctx)
 	now := metav1.NewTime(k.cfg.Now())
-	setNodeCondition(st, now, corev1.NodeMemoryPressure, memPressure, "KubeletHasInsufficientMemory", "KubeletHasSufficientMemory", "kubelet has sufficient memory available")
-	setNodeCondition(st, now, corev1.NodeDiskPressure, diskPressure, "KubeletHasDiskPressure", "KubeletHasNoDiskPressure", "kubelet has no disk pressure")
-	setNodeCondition(st, now, corev1.NodePIDPressure, pidPressure(), "KubeletHasInsufficientPID", "KubeletHasSufficientPID", "kubelet has sufficient PID available")
-	if ready {
-		setNodeCondition(st, now, corev1.NodeReady, true, "KubeletReady", "", "kubelet is posting ready status")
-	} else {
-		setNodeCondition(st, now, corev1.NodeReady, false, "", "KubeletNotReady", msg)
-	}
+	setNodeCondition(st, now, corev1.NodeMemoryPressure, memPressure,
+		conditionText{"KubeletHasInsufficientMemory", "kubelet has insufficient memory available"}, conditionText{"KubeletHasSufficientMemory", "kubelet has sufficient memory available"})
+	setNodeCondition(st, now, corev1.NodeDiskPressure, diskPressure,
+		conditionText{"KubeletHasDiskPressure", "kubelet has disk pressure"}, conditionText{"KubeletHasNoDiskPressure", "kubelet has no disk pressure"})
+	setNodeCondition(st, now, corev1.NodePIDPressure, pidPressure(),
+		conditionText{"KubeletHasInsufficientPID", "kubelet has insufficient PID available"}, conditionText{"KubeletHasSufficientPID", "kubelet has sufficient PID available"})
+	setNodeCondition(st, now, corev1.NodeReady, ready, conditionText{"KubeletReady", "kubelet is posting ready status"}, conditionText{"KubeletNotReady", msg})
 }
 
-// setNodeCondition sets one condition; trueReason applies when on is
-// true, falseReason otherwise.
-func setNodeCondition(st *corev1.NodeStatus, now metav1.Time, t corev1.NodeConditionType, on bool, trueReason, falseReason, msg string) {
-	c := corev1.NodeCondition{Type: t, Status: corev1.ConditionFalse, Reason: falseReason, Message: msg, LastHeartbeatTime: now, LastTransitionTime: now}
+// conditionText is a node condition's reason and message.
+type conditionText struct{ reason, message string }
+
+// setNodeCondition sets one condition, worded by whenTrue or whenFalse.
+func setNodeCondition(st *corev1.NodeStatus, now metav1.Time, t corev1.NodeConditionType, on bool, whenTrue, whenFalse conditionText) {
+	c := corev1.NodeCondition{Type: t, Status: corev1.ConditionFalse, Reason: whenFalse.reason, Message: whenFalse.message, LastHeartbeatTime: now, LastTransitionTime: now}
 	if on {
-		c.Status, c.Reason = corev1.ConditionTrue, trueReason
+		c.Status, c.Reason, c.Message = corev1.ConditionTrue, whenTrue.reason, whenTrue.message
 	}
 	for i := range st.Conditions {
 		if st.Conditions[i].Type == t {

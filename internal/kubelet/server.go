@@ -14,6 +14,7 @@ import (
 	"math/big"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 )
 
@@ -88,7 +89,7 @@ func selfSignedCert(nodeName, nodeIP string, now time.Time) (tls.Certificate, er
 
 // serverHandler routes the kubelet API behind client-certificate
 // authentication.
-func (k *Kubelet) serverHandler() (http.Handler, error) {
+func (k *Kubelet) serverHandler(stats *statsProvider) (http.Handler, error) {
 	roots := x509.NewCertPool()
 	if !roots.AppendCertsFromPEM(k.cfg.RootCA) {
 		return nil, errors.New("kubelet server: RootCA holds no certificate to check clients with")
@@ -96,6 +97,8 @@ func (k *Kubelet) serverHandler() (http.Handler, error) {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok")) })
 	mux.HandleFunc("GET /containerLogs/{namespace}/{pod}/{container}", k.serveContainerLogs)
+	mux.HandleFunc("GET /stats/summary", stats.serveSummary)
+	mux.HandleFunc("GET /metrics/resource", stats.serveResourceMetrics)
 	for _, m := range []string{"GET", "POST"} {
 		mux.HandleFunc(m+" /exec/{namespace}/{pod}/{container}", k.serveExec)
 		mux.HandleFunc(m+" /attach/{namespace}/{pod}/{container}", k.serveAttach)
@@ -125,13 +128,20 @@ func requireClientCert(roots *x509.CertPool, next http.Handler) http.Handler {
 	})
 }
 
-// serve runs the kubelet server on ln until ctx ends.
+// serve runs the kubelet server on ln, and the stats sampling behind
+// it, until ctx ends.
 func (k *Kubelet) serve(ctx context.Context, ln net.Listener) error {
-	h, err := k.serverHandler()
+	stats := newStatsProvider(k, k.cfg.Runtime)
+	h, err := k.serverHandler(stats)
 	if err != nil {
 		ln.Close()
 		return err
 	}
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	sampling, stopSampling := context.WithCancel(ctx)
+	defer stopSampling()
+	wg.Go(func() { stats.run(sampling) })
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 30 * time.Second, BaseContext: func(net.Listener) context.Context { return ctx },
 		ErrorLog: slog.NewLogLogger(k.log.Handler(), slog.LevelDebug)}
 	stop := context.AfterFunc(ctx, func() { _ = srv.Close() })

@@ -2,6 +2,7 @@ package kubelet
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -37,6 +38,9 @@ func (k *Kubelet) syncPod(ctx context.Context, w *worker, pod *corev1.Pod) (time
 	if w.lastStatus != nil {
 		prev = *w.lastStatus
 	}
+	if msg, ok := k.eviction.requestedFor(pod.UID); ok && !isTerminal(prev.Phase) {
+		return 0, false, k.evictPod(ctx, w, pod, prev, msg)
+	}
 	if isTerminal(prev.Phase) {
 		k.syncProbes(ctx, w, nil, nil, "")
 		return 0, false, k.stopPod(ctx, pod.UID)
@@ -59,8 +63,10 @@ func (k *Kubelet) syncPod(ctx context.Context, w *worker, pod *corev1.Pod) (time
 	}
 	if w.volumes == nil {
 		if w.volumes, err = k.setupVolumes(ctx, facts); err != nil {
-			k.recorder.Eventf(pod, corev1.EventTypeWarning, "FailedMount", "%v", err)
-			return 0, false, err
+			k.recorder.Eventf(pod, corev1.EventTypeWarning, "FailedMount", "Unable to attach or mount volumes: %v", err)
+			// The containers wait as ContainerCreating while volumes fail.
+			st := computeStatus(statusInput{pod: pod, prev: prev, sandbox: sb.Status, waiting: w.waiting, hostIP: k.cfg.NodeIP, now: k.cfg.Now()})
+			return retryPeriod, false, errors.Join(err, k.writeStatus(ctx, w, pod, st))
 		}
 	}
 	again := k.syncContainers(ctx, w, facts, sandboxID, sandboxCfg, rt)

@@ -70,6 +70,8 @@ func (k *Kubelet) setupVolume(ctx context.Context, f podFacts, v corev1.Volume) 
 		return src.HostPath.Path, checkHostPath(src.HostPath)
 	case src.EmptyDir != nil:
 		return dir, setupEmptyDir(dir, src.EmptyDir)
+	case src.PersistentVolumeClaim != nil:
+		return k.pvcPath(ctx, f.pod, src.PersistentVolumeClaim)
 	}
 	payload, err := k.projection(ctx, f, src)
 	if err != nil {
@@ -178,11 +180,13 @@ func mounts(pod *corev1.Pod, c corev1.Container, vols map[string]string, env *en
 }
 
 // readOnlyVolume reports the volume kinds Kubernetes always mounts
-// read-only: their content is the kubelet's to write.
+// read-only, their content being the kubelet's to write, and claims the
+// pod asks to mount read-only.
 func readOnlyVolume(pod *corev1.Pod, name string) bool {
 	for _, v := range pod.Spec.Volumes {
 		if v.Name == name {
-			return v.ConfigMap != nil || v.Secret != nil || v.DownwardAPI != nil || v.Projected != nil
+			pvcRO := v.PersistentVolumeClaim != nil && v.PersistentVolumeClaim.ReadOnly
+			return pvcRO || v.ConfigMap != nil || v.Secret != nil || v.DownwardAPI != nil || v.Projected != nil
 		}
 	}
 	return false

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"k8s.io/client-go/kubernetes"
@@ -60,7 +61,12 @@ func (s *Server) components(reg prometheus.Registerer) ([]func(context.Context) 
 		})
 	}
 	if s.cfg.HollowNodes > 0 {
-		fleet, err := hollow.New(hollow.Config{Client: client, Count: s.cfg.HollowNodes, Zones: []string{"zone-a", "zone-b", "zone-c"}, Log: s.log.With("component", "hollow-nodes")})
+		hc, err := hollowClient(cfg, s.cfg.HollowNodes)
+		if err != nil {
+			return nil, err
+		}
+		fleet, err := hollow.New(hollow.Config{Client: hc, Count: s.cfg.HollowNodes, Zones: []string{"zone-a", "zone-b", "zone-c"}, RootCA: cfg.CAData,
+			DataDir: filepath.Join(s.cfg.DataDir, "hollow-nodes"), Log: s.log.With("component", "hollow-nodes")})
 		if err != nil {
 			return nil, err
 		}
@@ -70,6 +76,16 @@ func (s *Server) components(reg prometheus.Registerer) ([]func(context.Context) 
 		out = append(out, s.runAgent)
 	}
 	return out, nil
+}
+
+// hollowClient is the hollow nodes' client: its own rate limit, as
+// much as n separate kubelets have (Kubernetes' kubelet default: 50 QPS,
+// burst 100), so their leases and pod writes neither starve nor slow the
+// scheduler and controllers.
+func hollowClient(cfg *rest.Config, n int) (kubernetes.Interface, error) {
+	hc := rest.CopyConfig(cfg)
+	hc.QPS, hc.Burst = float32(50*n), 100*n
+	return kubernetes.NewForConfig(hc)
 }
 
 // identity names this server in leader elections.

@@ -287,7 +287,9 @@ func startAgentProcess(t *testing.T, c *mnCluster, name, ip string, extraFlags .
 		"--server", c.Config.Host, "--token-file", tokenFile, "--ca-file", filepath.Join(c.DataDir, "tls", "ca.crt"),
 		"--node-name", name, "--node-ip", ip, "--data-dir", dataDir, "--cluster-cidr", mnClusterCIDR,
 		"--pause-binary", c.pause, "--cgroup-root", cgroupRoot, "--log-root", filepath.Join(dataDir, "pods"),
-		"--kubelet-server-address", ip + ":0", "--disable-ingress", "--cleanup"}, extraFlags...)
+		"--kubelet-server-address", ip + ":0", "--disable-ingress", "--cleanup",
+		// as startNodeWith: the shared disk must not trigger image GC or eviction
+		"--eviction-hard", "memory.available<100Mi", "--image-gc-high-threshold", "100", "--image-gc-low-threshold", "99"}, extraFlags...)
 	cmd := exec.Command("nsenter", args...)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	if err := cmd.Start(); err != nil {

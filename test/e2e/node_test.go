@@ -21,6 +21,7 @@ import (
 	"github.com/skiff-sh/skiff/internal/cri"
 	"github.com/skiff-sh/skiff/internal/hostclean"
 	"github.com/skiff-sh/skiff/internal/images"
+	"github.com/skiff-sh/skiff/internal/kubelet"
 	"github.com/skiff-sh/skiff/internal/testcluster"
 )
 
@@ -98,6 +99,11 @@ func startNodeWith(t *testing.T, c *testcluster.Cluster, name string, configure 
 			NetTable: "skiffe2e-net", ProxyTable: "skiffe2e-proxy", DisableIngress: true,
 		},
 		Cleanup: true,
+		// The shared machine's disk, not the test, must not decide what
+		// happens: its image filesystem sits near the default image GC
+		// and imagefs eviction thresholds. Tests of those set their own.
+		Eviction: kubelet.EvictionPolicy{Hard: memoryEvictionOnly(t)},
+		GC:       kubelet.GCPolicy{ImageHighThresholdPercent: 100, ImageLowThresholdPercent: 99},
 	}
 	if configure != nil {
 		configure(&cfg)
@@ -287,4 +293,13 @@ type testWriter struct{ t *testing.T }
 func (w testWriter) Write(p []byte) (int, error) {
 	w.t.Log(strings.TrimRight(string(p), "\n"))
 	return len(p), nil
+}
+
+// memoryEvictionOnly is Kubernetes' default memory threshold alone.
+func memoryEvictionOnly(t *testing.T) []kubelet.Threshold {
+	th, err := kubelet.ParseThresholds("memory.available<100Mi")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return th
 }

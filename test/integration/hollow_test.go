@@ -2,6 +2,7 @@ package integration
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -9,6 +10,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/skiff-sh/skiff/internal/cri/fake"
 	"github.com/skiff-sh/skiff/internal/hollow"
 	"github.com/skiff-sh/skiff/internal/testcluster"
 )
@@ -16,7 +18,12 @@ import (
 func TestHollowNodesRunPods(t *testing.T) {
 	c := testcluster.Start(t)
 	ctx := context.Background()
-	fleet, err := hollow.New(hollow.Config{Client: c.Client, Count: 3, Zones: []string{"a", "b", "c"}, CPU: "2", LeaseInterval: time.Second})
+	// No controllers run: the pods' token volumes need the account.
+	sa := &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: "default"}}
+	if _, err := c.Client.CoreV1().ServiceAccounts("default").Create(ctx, sa, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
+		t.Fatal(err)
+	}
+	fleet, err := hollow.New(hollow.Config{Client: c.Client, Count: 3, Zones: []string{"a", "b", "c"}, CPU: "2", LeaseInterval: time.Second, RootCA: c.Config.CAData})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -37,7 +44,8 @@ func TestHollowNodesRunPods(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if node.Labels[corev1.LabelTopologyZone] != "b" || node.Status.Allocatable.Cpu().String() != "2" || !nodeReady(node) {
+	if node.Labels[corev1.LabelTopologyZone] != "b" || node.Status.Allocatable.Cpu().String() != "2" || !nodeReady(node) ||
+		node.Status.NodeInfo.ContainerRuntimeVersion != "fake://"+fake.Version {
 		t.Fatalf("node 1: labels %v allocatable %v conditions %v", node.Labels, node.Status.Allocatable, node.Status.Conditions)
 	}
 	lease, err := c.Client.CoordinationV1().Leases(corev1.NamespaceNodeLease).Get(ctx, "hollow-node-1", metav1.GetOptions{})
@@ -58,6 +66,10 @@ func TestHollowNodesRunPods(t *testing.T) {
 		p, err := c.Client.CoreV1().Pods("default").Get(ctx, "p", metav1.GetOptions{})
 		return err == nil && p.Status.Phase == corev1.PodRunning && p.Status.PodIP != "" && len(p.Status.ContainerStatuses) == 1 && p.Status.ContainerStatuses[0].Ready
 	}, "the pod to run on the hollow node")
+	// The node's kubelet ran the pod's container in its fake runtime.
+	if d := fleet.Runtime(2).Dump(); !strings.Contains(d, "container c in") || !strings.Contains(d, "CONTAINER_RUNNING") {
+		t.Fatalf("hollow-node-2's runtime:\n%s", d)
+	}
 	// Graceful deletion completes because the hollow node confirms it.
 	if err := c.Client.CoreV1().Pods("default").Delete(ctx, "p", metav1.DeleteOptions{}); err != nil {
 		t.Fatal(err)
@@ -66,6 +78,9 @@ func TestHollowNodesRunPods(t *testing.T) {
 		_, err := c.Client.CoreV1().Pods("default").Get(ctx, "p", metav1.GetOptions{})
 		return apierrors.IsNotFound(err)
 	}, "the pod to be gone")
+	if d := fleet.Runtime(2).Dump(); d != "" {
+		t.Errorf("hollow-node-2's runtime after the deletion:\n%s", d)
+	}
 }
 
 func nodeReady(n *corev1.Node) bool {
