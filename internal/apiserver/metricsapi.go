@@ -43,20 +43,7 @@ const metricsWindow = 10 * time.Second
 // serveMetricsAPI answers a request below /apis/metrics.k8s.io.
 func (s *Server) serveMetricsAPI(w http.ResponseWriter, r *http.Request, ri *requestInfo) {
 	obj, err := s.metricsObject(r, ri)
-	if err != nil {
-		writeError(w, r, err)
-		return
-	}
-	out, err := negotiate(r)
-	if err != nil {
-		writeError(w, r, err)
-		return
-	}
-	if out.as != "" {
-		// No server-side columns: kubectl prints the objects itself.
-		out = output{info: serializerFor(mediaJSON)}
-	}
-	writeObject(w, out, http.StatusOK, obj)
+	writeComputed(w, r, http.StatusOK, obj, err)
 }
 
 // metricsObject reads the NodeMetrics or PodMetrics (list) ri names.

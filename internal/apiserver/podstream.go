@@ -31,9 +31,10 @@ func streamQuery(q url.Values, exec bool) (url.Values, error) {
 }
 
 // servePodStream proxies pods/exec, pods/attach and pods/portforward to
-// the pod's kubelet, upgrade included. kubectl first asks for a
-// WebSocket protocol the runtime may not speak: its refusal comes back
-// as a failed upgrade, on which kubectl falls back to SPDY.
+// the pod's kubelet, upgrade included. Exec and attach over WebSocket
+// (what kubectl asks for first) are translated to SPDY towards the
+// kubelet; port-forward over WebSocket is refused by the runtime, on
+// which kubectl falls back to SPDY.
 func (s *Server) servePodStream(w http.ResponseWriter, r *http.Request, h *resourceHandler, ri *requestInfo) error {
 	pod, err := getPod(r, h, ri)
 	if err != nil {
@@ -57,6 +58,9 @@ func (s *Server) servePodStream(w http.ResponseWriter, r *http.Request, h *resou
 	target, err := s.kubeletURL(r, pod, path, query)
 	if err != nil {
 		return err
+	}
+	if ri.Subresource != "portforward" && wantsWebSocket(r) {
+		return s.translateWebSocket(w, r, target)
 	}
 	s.proxyToKubelet(w, r, target, pod.Spec.NodeName)
 	return nil

@@ -32,16 +32,7 @@ var (
 // Kubernetes does.
 func (s *Server) serveReview(w http.ResponseWriter, r *http.Request, ri *requestInfo) {
 	obj, err := s.review(w, r, ri)
-	if err != nil {
-		writeError(w, r, err)
-		return
-	}
-	out, err := negotiate(r)
-	if err != nil {
-		writeError(w, r, err)
-		return
-	}
-	writeObject(w, out, http.StatusCreated, obj)
+	writeComputed(w, r, http.StatusCreated, obj, err)
 }
 
 func (s *Server) review(w http.ResponseWriter, r *http.Request, ri *requestInfo) (runtime.Object, error) {

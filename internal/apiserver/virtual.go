@@ -5,6 +5,7 @@ import (
 	"sort"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 
 	"github.com/skiff-sh/skiff/internal/registry"
 )
@@ -37,4 +38,23 @@ func virtualResources() []registry.Resource {
 		out = append(out, virtualAPIs[g].resources...)
 	}
 	return out
+}
+
+// writeComputed writes a virtual API's answer, or err, in the negotiated
+// format. These kinds have no server-side columns: a Table request gets
+// JSON, which kubectl prints itself.
+func writeComputed(w http.ResponseWriter, r *http.Request, code int, obj runtime.Object, err error) {
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	out, err := negotiate(r)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	if out.as != "" {
+		out = output{info: serializerFor(mediaJSON)}
+	}
+	writeObject(w, out, code, obj)
 }

@@ -150,6 +150,8 @@ func TestStreaming(t *testing.T) {
 		}
 	})
 
+	t.Run("exec over WebSocket alone", func(t *testing.T) { checkWebSocketExec(t, c, ns.Name, "logger") })
+
 	t.Run("attach -i", func(t *testing.T) {
 		reader := makePod("reader", corev1.RestartPolicyAlways, "sh", "-c", `while read l; do echo got-$l; done; exec sleep 3600`)
 		reader.Spec.Containers[0].Stdin = true
