@@ -31,10 +31,9 @@ func streamQuery(q url.Values, exec bool) (url.Values, error) {
 }
 
 // servePodStream proxies pods/exec, pods/attach and pods/portforward to
-// the pod's kubelet, upgrade included. Exec and attach over WebSocket
-// (what kubectl asks for first) are translated to SPDY towards the
-// kubelet; port-forward over WebSocket is refused by the runtime, on
-// which kubectl falls back to SPDY.
+// the pod's kubelet, upgrade included. Over WebSocket (what kubectl asks
+// for first), exec and attach are translated to SPDY towards the kubelet
+// and port-forward's SPDY stream is tunnelled.
 func (s *Server) servePodStream(w http.ResponseWriter, r *http.Request, h *resourceHandler, ri *requestInfo) error {
 	pod, err := getPod(r, h, ri)
 	if err != nil {
@@ -59,7 +58,10 @@ func (s *Server) servePodStream(w http.ResponseWriter, r *http.Request, h *resou
 	if err != nil {
 		return err
 	}
-	if ri.Subresource != "portforward" && wantsWebSocket(r) {
+	switch {
+	case ri.Subresource == "portforward" && wantsPortForwardTunnel(r):
+		return s.tunnelPortForward(w, r, target)
+	case ri.Subresource != "portforward" && wantsWebSocket(r):
 		return s.translateWebSocket(w, r, target)
 	}
 	s.proxyToKubelet(w, r, target, pod.Spec.NodeName)

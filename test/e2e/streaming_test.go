@@ -225,6 +225,9 @@ func TestStreaming(t *testing.T) {
 		if string(body) != "hello-forward\n" {
 			t.Errorf("page = %q", body)
 		}
+		if got := getThroughWebSocketPortForward(t, c, ns.Name, "web", 8080); got != "hello-forward\n" {
+			t.Errorf("page over the WebSocket tunnel = %q", got)
+		}
 	})
 
 	t.Run("logs --previous after a restart", func(t *testing.T) {

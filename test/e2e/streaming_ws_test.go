@@ -4,11 +4,15 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
+	"io"
+	"net/http"
 	"strings"
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/client-go/tools/portforward"
 	"k8s.io/client-go/tools/remotecommand"
 	"k8s.io/client-go/util/exec"
 
@@ -49,4 +53,40 @@ func checkWebSocketExec(t *testing.T, c *testcluster.Cluster, ns, pod string) {
 	if stdout, _, err := execWebSocketOnly(t, c, ns, pod, "", "cat", "/etc/hostname"); err != nil || stdout != pod+"\n" {
 		t.Errorf("cat /etc/hostname: %q, %v", stdout, err)
 	}
+}
+
+// getThroughWebSocketPortForward forwards a local port to the pod's port
+// over the WebSocket tunnel alone (no SPDY fallback) and GETs / through
+// it.
+func getThroughWebSocketPortForward(t *testing.T, c *testcluster.Cluster, ns, pod string, port int) string {
+	t.Helper()
+	u := c.Client.CoreV1().RESTClient().Post().Resource("pods").Namespace(ns).Name(pod).SubResource("portforward").URL()
+	dialer, err := portforward.NewSPDYOverWebsocketDialer(u, c.Config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop, ready := make(chan struct{}), make(chan struct{})
+	defer close(stop)
+	pf, err := portforward.New(dialer, []string{fmt.Sprintf("0:%d", port)}, stop, ready, io.Discard, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- pf.ForwardPorts() }()
+	select {
+	case <-ready:
+	case err := <-errc:
+		t.Fatalf("port-forward over WebSocket: %v", err)
+	}
+	ports, err := pf.GetPorts()
+	if err != nil || len(ports) != 1 {
+		t.Fatalf("forwarded ports %v: %v", ports, err)
+	}
+	resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/", ports[0].Local))
+	if err != nil {
+		t.Fatalf("GET through the WebSocket tunnel: %v", err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return string(body)
 }
