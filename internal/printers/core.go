@@ -32,6 +32,7 @@ var coreKinds = map[schema.GroupVersionKind]printer{
 	coreKind("PersistentVolumeClaim"): {pvcColumns, typed(pvcRow)},
 	coreKind("ResourceQuota"):         {quotaColumns, typed(quotaRow)},
 	coreKind("ReplicationController"): {rcColumns, typed(rcRow)},
+	coreKind("PodTemplate"):           {podTemplateColumns, typed(podTemplateRow)},
 }
 
 var namespaceColumns = []metav1.TableColumnDefinition{
@@ -391,4 +392,18 @@ func rcRow(rc *corev1.ReplicationController, now time.Time) []any {
 	}
 	names, images := containerCells(containers)
 	return []any{rc.Name, replicas(rc.Spec.Replicas), int64(rc.Status.Replicas), int64(rc.Status.ReadyReplicas), age(rc.CreationTimestamp, now), names, images, labels.FormatLabels(rc.Spec.Selector)}
+}
+
+// podTemplateColumns are Kubernetes': no age, the containers and images
+// shown by default.
+var podTemplateColumns = []metav1.TableColumnDefinition{
+	nameColumn,
+	col("Containers", "string", containersColumn.Description),
+	col("Images", "string", imagesColumn.Description),
+	col("Pod Labels", "string", "The labels for the pod template."),
+}
+
+func podTemplateRow(pt *corev1.PodTemplate, _ time.Time) []any {
+	names, images := containerCells(pt.Template.Spec.Containers)
+	return []any{pt.Name, names, images, labels.FormatLabels(pt.Template.Labels)}
 }

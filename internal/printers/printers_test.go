@@ -168,6 +168,16 @@ func TestDeployment(t *testing.T) {
 	}
 }
 
+func TestPodTemplate(t *testing.T) {
+	pt := &corev1.PodTemplate{ObjectMeta: metav1.ObjectMeta{Name: "tpl"}}
+	pt.Template.Labels = map[string]string{"app": "web"}
+	pt.Template.Spec.Containers = []corev1.Container{{Name: "web", Image: "nginx:1"}}
+	want := []any{"tpl", "web", "nginx:1", "app=web"}
+	if diff := cmp.Diff(want, cells(t, pt)); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
+
 func TestEvent(t *testing.T) {
 	ev := &corev1.Event{
 		ObjectMeta:     metav1.ObjectMeta{Name: "web.1"},

@@ -91,6 +91,7 @@ func Builtin() []Resource {
 		core("persistentvolumeclaims", "PersistentVolumeClaim", "persistentvolumeclaim", true, []string{"pvc"}, "status"),
 		core("resourcequotas", "ResourceQuota", "resourcequota", true, []string{"quota"}, "status"),
 		core("limitranges", "LimitRange", "limitrange", true, []string{"limits"}),
+		core("podtemplates", "PodTemplate", "podtemplate", true, nil),
 		withCategories(core("replicationcontrollers", "ReplicationController", "replicationcontroller", true, []string{"rc"}, "status", "scale"), all),
 
 		withCategories(group(apps, "deployments", "Deployment", true, []string{"deploy"}, "status", "scale"), all),

@@ -32,6 +32,7 @@ func Strategies() rest.Strategies {
 		"resourcequotas":         quotaStrategy(),
 		"limitranges":            limitRangeStrategy(),
 		"replicationcontrollers": rcStrategy(),
+		"podtemplates":           podTemplateStrategy(),
 	}
 }
 

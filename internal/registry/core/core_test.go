@@ -91,6 +91,7 @@ func newObject(kind string) (runtime.Object, bool) {
 		"Node": &corev1.Node{}, "ConfigMap": &corev1.ConfigMap{}, "Secret": &corev1.Secret{}, "ServiceAccount": &corev1.ServiceAccount{},
 		"Event": &corev1.Event{}, "PersistentVolume": &corev1.PersistentVolume{}, "PersistentVolumeClaim": &corev1.PersistentVolumeClaim{},
 		"ResourceQuota": &corev1.ResourceQuota{}, "LimitRange": &corev1.LimitRange{}, "ReplicationController": &corev1.ReplicationController{},
+		"PodTemplate": &corev1.PodTemplate{},
 	}
 	o, ok := objs[kind]
 	return o, ok
@@ -357,6 +358,16 @@ func TestNode(t *testing.T) {
 			t.Errorf("node = %+v", b)
 		}
 	})
+}
+
+func TestPodTemplate(t *testing.T) {
+	pt := &corev1.PodTemplate{ObjectMeta: om("tpl"), Template: corev1.PodTemplateSpec{Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "app"}}}}}
+	wantErrs(t, create("podtemplates", pt), "FieldValueRequired template.spec.containers[0].image")
+	pt.Template.Spec.Containers[0].Image = "busybox"
+	wantErrs(t, create("podtemplates", pt))
+	if pt.Template.Spec.RestartPolicy != corev1.RestartPolicyAlways || pt.Template.Spec.Containers[0].TerminationMessagePath == "" {
+		t.Errorf("template not defaulted: %+v", pt.Template.Spec)
+	}
 }
 
 func TestConfigMap(t *testing.T) {
