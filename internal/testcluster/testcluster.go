@@ -6,6 +6,7 @@ import (
 	"context"
 	"log/slog"
 	"net"
+	"strings"
 	"testing"
 	"time"
 
@@ -45,6 +46,27 @@ func Start(t testing.TB, opts ...Option) *Cluster {
 // whatever cfg leaves unset.
 func StartWith(t testing.TB, cfg server.Config) *Cluster {
 	t.Helper()
+	ownPorts := cfg.EtcdClientURL == "" && cfg.Listener == nil
+	for attempt := 1; ; attempt++ {
+		c, err := start(t, cfg)
+		if err == nil {
+			return c
+		}
+		// A port found free can be taken by another process before etcd
+		// binds it (tests of other packages run at the same time): pick
+		// other ports and start again.
+		if ownPorts && attempt < 3 && strings.Contains(err.Error(), "address already in use") {
+			t.Logf("server stopped before ready: %v; starting again on other ports", err)
+			continue
+		}
+		t.Fatalf("server stopped before ready: %v", err)
+	}
+}
+
+// start runs one control plane and waits until it is ready; it returns
+// the error of a server that stopped first.
+func start(t testing.TB, cfg server.Config) (*Cluster, error) {
+	t.Helper()
 	if cfg.EtcdClientURL == "" {
 		cfg.EtcdClientURL = "http://" + FreeAddr(t)
 		cfg.EtcdPeerURL = "http://" + FreeAddr(t)
@@ -69,7 +91,8 @@ func StartWith(t testing.TB, cfg server.Config) *Cluster {
 	case <-srv.Ready():
 	case err := <-c.done:
 		cancel()
-		t.Fatalf("server stopped before ready: %v", err)
+		cfg.Listener.Close()
+		return nil, err
 	case <-time.After(60 * time.Second):
 		cancel()
 		t.Fatal("server not ready within 60s")
@@ -78,7 +101,7 @@ func StartWith(t testing.TB, cfg server.Config) *Cluster {
 	c.Config = srv.AdminRESTConfig()
 	c.Config.QPS, c.Config.Burst = 1000, 2000
 	c.Client = kubernetes.NewForConfigOrDie(c.Config)
-	return c
+	return c, nil
 }
 
 // Stop stops the server and waits for it; calling it twice is fine.
