@@ -48,11 +48,17 @@ func TestHollowNodesRunPods(t *testing.T) {
 		node.Status.NodeInfo.ContainerRuntimeVersion != "fake://"+fake.Version {
 		t.Fatalf("node 1: labels %v allocatable %v conditions %v", node.Labels, node.Status.Allocatable, node.Status.Conditions)
 	}
-	lease, err := c.Client.CoordinationV1().Leases(corev1.NamespaceNodeLease).Get(ctx, "hollow-node-1", metav1.GetOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	first := lease.Spec.RenewTime.Time
+	// The kubelet takes its Lease after registering the Node, as
+	// Kubernetes' does: wait for it to appear.
+	var first time.Time
+	waitFor(t, func() bool {
+		l, err := c.Client.CoordinationV1().Leases(corev1.NamespaceNodeLease).Get(ctx, "hollow-node-1", metav1.GetOptions{})
+		if err != nil || l.Spec.RenewTime == nil {
+			return false
+		}
+		first = l.Spec.RenewTime.Time
+		return true
+	}, "hollow-node-1's lease")
 	waitFor(t, func() bool {
 		l, err := c.Client.CoordinationV1().Leases(corev1.NamespaceNodeLease).Get(ctx, "hollow-node-1", metav1.GetOptions{})
 		return err == nil && l.Spec.RenewTime.After(first)
