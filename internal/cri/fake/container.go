@@ -65,9 +65,9 @@ func (r *Runtime) StartContainer(ctx context.Context, in *runtimeapi.StartContai
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	c, ok := r.containers[in.ContainerId]
-	if !ok {
-		return nil, notFound("container %s", in.ContainerId)
+	c, err := r.container(in.ContainerId)
+	if err != nil {
+		return nil, err
 	}
 	if c.state != runtimeapi.ContainerState_CONTAINER_CREATED {
 		return nil, invalid("container %s is %s, not created", c.id, c.state)
@@ -102,9 +102,9 @@ func sleep(ctx context.Context, d time.Duration) error {
 func (r *Runtime) StopContainer(_ context.Context, in *runtimeapi.StopContainerRequest, _ ...grpc.CallOption) (*runtimeapi.StopContainerResponse, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	c, ok := r.containers[in.ContainerId]
-	if !ok {
-		return nil, notFound("container %s", in.ContainerId)
+	c, err := r.container(in.ContainerId)
+	if err != nil {
+		return nil, err
 	}
 	r.kill(c)
 	return &runtimeapi.StopContainerResponse{}, nil
@@ -163,9 +163,9 @@ func (r *Runtime) ListContainers(_ context.Context, in *runtimeapi.ListContainer
 func (r *Runtime) ContainerStatus(_ context.Context, in *runtimeapi.ContainerStatusRequest, _ ...grpc.CallOption) (*runtimeapi.ContainerStatusResponse, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	c, ok := r.containers[in.ContainerId]
-	if !ok {
-		return nil, notFound("container %s", in.ContainerId)
+	c, err := r.container(in.ContainerId)
+	if err != nil {
+		return nil, err
 	}
 	r.settle(c)
 	st := &runtimeapi.ContainerStatus{
@@ -188,9 +188,9 @@ func (r *Runtime) ContainerStatus(_ context.Context, in *runtimeapi.ContainerSta
 func (r *Runtime) ExecSync(_ context.Context, in *runtimeapi.ExecSyncRequest, _ ...grpc.CallOption) (*runtimeapi.ExecSyncResponse, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	c, ok := r.containers[in.ContainerId]
-	if !ok {
-		return nil, notFound("container %s", in.ContainerId)
+	c, err := r.container(in.ContainerId)
+	if err != nil {
+		return nil, err
 	}
 	r.settle(c)
 	if c.state != runtimeapi.ContainerState_CONTAINER_RUNNING {

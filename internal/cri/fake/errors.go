@@ -48,3 +48,18 @@ func (r *Runtime) injected(method, name string) error {
 func resourceExhausted(format string, args ...any) error {
 	return status.Errorf(codes.ResourceExhausted, format, args...)
 }
+
+// container and sandbox look an object up by ID; r.mu is held.
+func (r *Runtime) container(id string) (*container, error) {
+	if c, ok := r.containers[id]; ok {
+		return c, nil
+	}
+	return nil, notFound("container %s", id)
+}
+
+func (r *Runtime) sandbox(id string) (*sandbox, error) {
+	if sb, ok := r.sandboxes[id]; ok {
+		return sb, nil
+	}
+	return nil, notFound("sandbox %s", id)
+}

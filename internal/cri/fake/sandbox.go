@@ -47,9 +47,9 @@ func (r *Runtime) RunPodSandbox(_ context.Context, in *runtimeapi.RunPodSandboxR
 func (r *Runtime) StopPodSandbox(_ context.Context, in *runtimeapi.StopPodSandboxRequest, _ ...grpc.CallOption) (*runtimeapi.StopPodSandboxResponse, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	sb, ok := r.sandboxes[in.PodSandboxId]
-	if !ok {
-		return nil, notFound("sandbox %s", in.PodSandboxId)
+	sb, err := r.sandbox(in.PodSandboxId)
+	if err != nil {
+		return nil, err
 	}
 	r.stopSandbox(sb)
 	return &runtimeapi.StopPodSandboxResponse{}, nil
@@ -91,9 +91,9 @@ func (r *Runtime) RemovePodSandbox(_ context.Context, in *runtimeapi.RemovePodSa
 func (r *Runtime) PodSandboxStatus(_ context.Context, in *runtimeapi.PodSandboxStatusRequest, _ ...grpc.CallOption) (*runtimeapi.PodSandboxStatusResponse, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	sb, ok := r.sandboxes[in.PodSandboxId]
-	if !ok {
-		return nil, notFound("sandbox %s", in.PodSandboxId)
+	sb, err := r.sandbox(in.PodSandboxId)
+	if err != nil {
+		return nil, err
 	}
 	st := &runtimeapi.PodSandboxStatus{
 		Id: sb.id, Metadata: sb.config.Metadata, State: sb.state, CreatedAt: sb.createdAt,

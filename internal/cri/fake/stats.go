@@ -14,9 +14,9 @@ import (
 func (r *Runtime) ContainerStats(_ context.Context, in *runtimeapi.ContainerStatsRequest, _ ...grpc.CallOption) (*runtimeapi.ContainerStatsResponse, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	c, ok := r.containers[in.ContainerId]
-	if !ok {
-		return nil, notFound("container %s", in.ContainerId)
+	c, err := r.container(in.ContainerId)
+	if err != nil {
+		return nil, err
 	}
 	return &runtimeapi.ContainerStatsResponse{Stats: r.containerStats(c)}, nil
 }
@@ -58,9 +58,9 @@ func (r *Runtime) containerStats(c *container) *runtimeapi.ContainerStats {
 func (r *Runtime) PodSandboxStats(_ context.Context, in *runtimeapi.PodSandboxStatsRequest, _ ...grpc.CallOption) (*runtimeapi.PodSandboxStatsResponse, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	sb, ok := r.sandboxes[in.PodSandboxId]
-	if !ok {
-		return nil, notFound("sandbox %s", in.PodSandboxId)
+	sb, err := r.sandbox(in.PodSandboxId)
+	if err != nil {
+		return nil, err
 	}
 	return &runtimeapi.PodSandboxStatsResponse{Stats: r.sandboxStats(sb)}, nil
 }
