@@ -10,6 +10,8 @@ import (
 	"github.com/google/cel-go/ext"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	"k8s.io/apimachinery/pkg/util/validation/field"
+
+	"github.com/skiff-sh/skiff/internal/cel/library"
 )
 
 // celCostLimit bounds one rule's evaluation, so a rule over a huge list
@@ -18,13 +20,14 @@ import (
 const celCostLimit = 1_000_000
 
 // celEnv declares self and oldSelf as dynamic values: rules see the
-// object as JSON maps, lists and scalars, and the extension libraries
-// Kubernetes offers most (strings, sets, lists) are loaded.
+// object as JSON maps, lists and scalars, with cel-go's strings, sets and
+// lists extensions and Kubernetes' own libraries (quantity, IP, CIDR, URL,
+// regex, lists, formats).
 var celEnv = sync.OnceValues(func() (*cel.Env, error) {
-	return cel.NewEnv(
+	return cel.NewEnv(append([]cel.EnvOption{
 		cel.Variable("self", cel.DynType), cel.Variable("oldSelf", cel.DynType),
 		ext.Strings(), ext.Sets(), ext.Lists(), cel.OptionalTypes(),
-	)
+	}, library.Kubernetes()...)...)
 })
 
 // celRule is a compiled x-kubernetes-validations rule.

@@ -181,3 +181,26 @@ func TestValidateTransitionRules(t *testing.T) {
 		t.Errorf("a create runs no transition rule: %v", errs)
 	}
 }
+
+// Rules may use Kubernetes' CEL libraries, as CRDs written for Kubernetes do.
+func TestValidateCELRulesUseKubernetesLibraries(t *testing.T) {
+	s := &Schema{Type: "object", Properties: map[string]Schema{
+		"memory": {Type: "string"}, "cidr": {Type: "string"}, "ip": {Type: "string"}, "name": {Type: "string"},
+	}, XValidations: apiextensionsv1.ValidationRules{
+		{Rule: "quantity(self.memory).isLessThan(quantity('2Gi'))", Message: "memory too large"},
+		{Rule: "cidr(self.cidr).containsIP(self.ip)", Message: "ip outside cidr"},
+		{Rule: "!format.dns1123Label().validate(self.name).hasValue()", MessageExpression: "format.dns1123Label().validate(self.name).value().join(', ')"},
+	}}
+	path := field.NewPath("spec")
+	if errs := Validate(map[string]any{"memory": "1Gi", "cidr": "10.0.0.0/8", "ip": "10.1.2.3", "name": "web"}, s, path); len(errs) != 0 {
+		t.Fatalf("valid object: %v", errs)
+	}
+	errs := Validate(map[string]any{"memory": "4Gi", "cidr": "10.0.0.0/8", "ip": "192.168.0.1", "name": "Web"}, s, path)
+	var details []string
+	for _, e := range errs {
+		details = append(details, e.Detail)
+	}
+	if len(errs) != 3 || details[0] != "memory too large" || details[1] != "ip outside cidr" || !strings.Contains(details[2], "RFC 1123 label") {
+		t.Errorf("errors %q", details)
+	}
+}
