@@ -223,6 +223,9 @@ func validateObject(obj map[string]any, old *any, s *Schema, path *field.Path) f
 				errs = append(errs, field.Required(path.Child(name), "must not be empty"))
 			}
 		}
+		if meta, ok := obj["metadata"]; ok {
+			errs = append(errs, validateEmbeddedMetadata(meta, path.Child("metadata"))...)
+		}
 	}
 	if s.MaxProperties != nil && int64(len(obj)) > *s.MaxProperties {
 		errs = append(errs, field.TooMany(path, len(obj), int(*s.MaxProperties)))
@@ -270,7 +273,8 @@ func sortedKeys(m map[string]any) []string {
 
 // Prune drops from obj, a whole custom object, the fields s does not
 // specify and returns their paths ("spec.foo"). apiVersion, kind and
-// metadata of the object (and of embedded resources) are kept.
+// metadata of the object (and of embedded resources) are kept; embedded
+// metadata loses the fields ObjectMeta does not have.
 func Prune(obj map[string]any, s *Schema) []string {
 	var pruned []string
 	pruneObject(obj, s, nil, true, &pruned)
@@ -311,6 +315,9 @@ func pruneObject(obj map[string]any, s *Schema, path *field.Path, resource bool,
 		if resource && (name == "apiVersion" || name == "kind" || name == "metadata") {
 			if ps, ok := s.Properties[name]; ok && name != "metadata" {
 				pruneValue(v, &ps, child(name), pruned)
+			}
+			if name == "metadata" && path != nil { // the root's metadata is decoded as ObjectMeta elsewhere
+				pruneEmbeddedMetadata(v, child(name), pruned)
 			}
 			continue
 		}

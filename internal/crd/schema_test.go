@@ -96,3 +96,30 @@ func TestValidateStructural(t *testing.T) {
 		t.Errorf("errors = %v", errs)
 	}
 }
+
+// An embedded resource's metadata is ObjectMeta: unknown fields are
+// pruned, wrong types and bad labels are invalid.
+func TestEmbeddedResourceMetadata(t *testing.T) {
+	s := testSchema()
+	obj := map[string]any{"apiVersion": "x/v1", "kind": "X", "metadata": map[string]any{"name": "a", "color": "red"},
+		"spec": map[string]any{"size": int64(1), "pod": map[string]any{"apiVersion": "v1", "kind": "Pod",
+			"metadata": map[string]any{"name": "p", "labels": map[string]any{"app": "web"}, "shape": "round", "creationTimestamp": nil}}}}
+	pruned := Prune(obj, s)
+	if !reflect.DeepEqual(pruned, []string{"spec.pod.metadata.shape"}) {
+		t.Errorf("pruned %v", pruned)
+	}
+	meta := obj["spec"].(map[string]any)["pod"].(map[string]any)["metadata"]
+	if want := map[string]any{"name": "p", "labels": map[string]any{"app": "web"}}; !reflect.DeepEqual(meta, want) {
+		t.Errorf("embedded metadata %v, want %v", meta, want)
+	}
+	bad := map[string]any{"spec": map[string]any{"size": int64(1), "pod": map[string]any{"apiVersion": "v1", "kind": "Pod",
+		"metadata": map[string]any{"labels": map[string]any{"bad key!": "x"}}}}}
+	if errs := Validate(bad, s, nil); len(errs) != 1 || errs[0].Field != "spec.pod.metadata.labels" {
+		t.Errorf("bad label: %v", errs)
+	}
+	wrongType := map[string]any{"spec": map[string]any{"size": int64(1), "pod": map[string]any{"apiVersion": "v1", "kind": "Pod",
+		"metadata": map[string]any{"name": int64(3)}}}}
+	if errs := Validate(wrongType, s, nil); len(errs) != 1 || errs[0].Field != "spec.pod.metadata" || errs[0].Type != field.ErrorTypeInvalid {
+		t.Errorf("wrong type: %v", errs)
+	}
+}
