@@ -15,8 +15,8 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
-	"k8s.io/apimachinery/pkg/util/validation/field"
 	"k8s.io/apimachinery/pkg/util/yaml"
+	"sigs.k8s.io/structured-merge-diff/v6/fieldpath"
 
 	"github.com/skiff-sh/skiff/internal/openapi"
 	"github.com/skiff-sh/skiff/internal/printers"
@@ -202,22 +202,16 @@ func (h *resourceHandler) serveCustomScale(w http.ResponseWriter, r *http.Reques
 		if cur == nil {
 			return nil, apierrors.NewNotFound(h.store.GroupResource(), ri.Name)
 		}
-		curScale := paths.scaleOf(cur)
-		s, err := newScale(curScale)
+		s, entries, err := h.desiredScale(cur, paths.scaleOf(cur), paths.replicasPath(), newScale)
 		if err != nil {
 			return nil, err
-		}
-		if s.ResourceVersion != "" && s.ResourceVersion != curScale.ResourceVersion {
-			return nil, h.store.Conflict(curScale.Name)
-		}
-		if s.Spec.Replicas < 0 {
-			return nil, apierrors.NewInvalid(scaleGVK.GroupKind(), curScale.Name, field.ErrorList{field.Invalid(field.NewPath("spec", "replicas"), s.Spec.Replicas, "must be greater than or equal to 0")})
 		}
 		next := cur.DeepCopyObject().(*unstructured.Unstructured)
 		if err := unstructured.SetNestedField(next.Object, int64(s.Spec.Replicas), paths.spec...); err != nil {
 			return nil, apierrors.NewInternalError(err)
 		}
 		next.SetResourceVersion("")
+		next.SetManagedFields(entries)
 		return next, nil
 	}, dry)
 	if err != nil {
@@ -228,6 +222,15 @@ func (h *resourceHandler) serveCustomScale(w http.ResponseWriter, r *http.Reques
 }
 
 type scalePaths struct{ spec, status, selector []string }
+
+// replicasPath is the spec replicas field as a managed-fields path.
+func (p scalePaths) replicasPath() fieldpath.Path {
+	elems := make([]any, len(p.spec))
+	for i, f := range p.spec {
+		elems[i] = f
+	}
+	return fieldpath.MakePathOrDie(elems...)
+}
 
 // fieldsOf splits a simple JSONPath (".spec.replicas").
 func fieldsOf(path string) []string {

@@ -67,14 +67,15 @@ func newFieldManagers(types *typeConverter, st *generic.Store) *fieldManagers {
 }
 
 // get returns the FieldManager for writes of sub ("" for the resource
-// itself); scale writes manage autoscaling/v1 Scale objects.
+// itself); scale writes manage autoscaling/v1 Scale objects, for custom
+// resources too.
 func (f *fieldManagers) get(sub string) (*managedfields.FieldManager, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if fm := f.bySub[sub]; fm != nil {
 		return fm, nil
 	}
-	if f.customStrategy != nil {
+	if f.customStrategy != nil && sub != "scale" {
 		fm, err := f.newCustomFieldManager(sub)
 		if err == nil {
 			f.bySub[sub] = fm
@@ -117,10 +118,7 @@ func resetFields(r registry.Resource, sub string) map[fieldpath.APIVersion]field
 // update records in obj the fields manager changed from live; live is nil
 // on create.
 func (f *fieldManagers) update(sub string, live, obj runtime.Object, manager string) (runtime.Object, error) {
-	if f.customStrategy != nil {
-		if sub == "scale" {
-			return obj, nil // the scale of custom resources keeps no managed fields
-		}
+	if f.customStrategy != nil && sub != "scale" {
 		// Fields the schema does not know go before they are typed, as
 		// Kubernetes prunes custom objects when it decodes them.
 		customDefaulter{f.customStrategy}.Default(obj)

@@ -2,7 +2,6 @@ package apiserver
 
 import (
 	"errors"
-	"net/http"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -26,12 +25,8 @@ func customTypeConverter(f *fieldManagers) managedfields.TypeConverter {
 }
 
 // newCustomFieldManager builds the FieldManager of a custom resource's
-// writes through sub ("" or "status"); the scale subresource keeps no
-// managed fields of its own.
+// writes through sub ("" or "status").
 func (f *fieldManagers) newCustomFieldManager(sub string) (*managedfields.FieldManager, error) {
-	if sub == "scale" {
-		return nil, apierrors.NewGenericServerResponse(http.StatusUnsupportedMediaType, "patch", f.resource.GroupResource(), "", "server-side apply of the scale subresource of custom resources is not supported", 0, false)
-	}
 	f.customOnce.Do(func() { f.customTypes = customTypeConverter(f) })
 	kind := f.resource.GVK()
 	fm, err := managedfields.NewDefaultCRDFieldManager(f.customTypes, unstructuredConvertor{}, customDefaulter{f.customStrategy}, unstructuredCreater{}, kind, kind.GroupVersion(), sub, resetFields(f.resource, sub))

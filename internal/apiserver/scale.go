@@ -172,27 +172,9 @@ func setReplicas(h *resourceHandler, cur runtime.Object, desired func(*autoscali
 	if err != nil {
 		return nil, err
 	}
-	// Scale writers own spec.replicas of the parent: its managed fields
-	// are shown to the scale FieldManager as ownership of the Scale's
-	// spec.replicas, and the result is mapped back.
-	gv := h.store.Resource.GroupVersion()
-	fields := managedfields.NewScaleHandler(mustAccessor(cur).GetManagedFields(), gv, managedfields.ResourcePathMappings{gv.String(): replicasPath})
-	if curScale.ManagedFields, err = fields.ToSubresource(); err != nil {
-		return nil, apierrors.NewInternalError(err)
-	}
-	s, err := desired(curScale)
+	s, entries, err := h.desiredScale(cur, curScale, replicasPath, desired)
 	if err != nil {
 		return nil, err
-	}
-	entries, err := fields.ToParent(s.ManagedFields)
-	if err != nil {
-		return nil, apierrors.NewInternalError(err)
-	}
-	if s.ResourceVersion != "" && s.ResourceVersion != curScale.ResourceVersion {
-		return nil, h.store.Conflict(curScale.Name)
-	}
-	if s.Spec.Replicas < 0 {
-		return nil, apierrors.NewInvalid(scaleGVK.GroupKind(), curScale.Name, field.ErrorList{field.Invalid(field.NewPath("spec", "replicas"), s.Spec.Replicas, "must be greater than or equal to 0")})
 	}
 	next := cur.DeepCopyObject()
 	spec, _, _, _ := replicasOf(next)
@@ -203,6 +185,35 @@ func setReplicas(h *resourceHandler, cur runtime.Object, desired func(*autoscali
 	mustAccessor(next).SetResourceVersion("")
 	mustAccessor(next).SetManagedFields(entries)
 	return next, nil
+}
+
+// desiredScale returns the Scale desired gives for cur's, checked, and
+// cur's managed fields after the write. Scale writers own the parent's
+// replicas field (at replicas): its managed fields are shown to the scale
+// FieldManager as ownership of the Scale's spec.replicas, and the result
+// is mapped back.
+func (h *resourceHandler) desiredScale(cur runtime.Object, curScale *autoscalingv1.Scale, replicas fieldpath.Path, desired func(*autoscalingv1.Scale) (*autoscalingv1.Scale, error)) (*autoscalingv1.Scale, []metav1.ManagedFieldsEntry, error) {
+	gv := h.store.Resource.GroupVersion()
+	fields := managedfields.NewScaleHandler(mustAccessor(cur).GetManagedFields(), gv, managedfields.ResourcePathMappings{gv.String(): replicas})
+	var err error
+	if curScale.ManagedFields, err = fields.ToSubresource(); err != nil {
+		return nil, nil, apierrors.NewInternalError(err)
+	}
+	s, err := desired(curScale)
+	if err != nil {
+		return nil, nil, err
+	}
+	entries, err := fields.ToParent(s.ManagedFields)
+	if err != nil {
+		return nil, nil, apierrors.NewInternalError(err)
+	}
+	if s.ResourceVersion != "" && s.ResourceVersion != curScale.ResourceVersion {
+		return nil, nil, h.store.Conflict(curScale.Name)
+	}
+	if s.Spec.Replicas < 0 {
+		return nil, nil, apierrors.NewInvalid(scaleGVK.GroupKind(), curScale.Name, field.ErrorList{field.Invalid(field.NewPath("spec", "replicas"), s.Spec.Replicas, "must be greater than or equal to 0")})
+	}
+	return s, entries, nil
 }
 
 func writeScale(w http.ResponseWriter, out output, code int, obj runtime.Object) error {

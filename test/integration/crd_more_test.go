@@ -2,6 +2,7 @@ package integration
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -212,5 +213,53 @@ func TestCustomResourcesServerSideApply(t *testing.T) {
 		if e.Manager == "kubectl" && (strings.Contains(string(e.FieldsV1.Raw), `"f:size"`) || !strings.Contains(string(e.FieldsV1.Raw), `"f:color"`)) {
 			t.Errorf("kubectl's fields after the forced apply: %s", e.FieldsV1.Raw)
 		}
+	}
+}
+
+// Writes through a custom resource's scale subresource own its replicas
+// field in managedFields, so a later apply of another value conflicts, as
+// on Kubernetes.
+func TestCustomResourceScaleManagedFields(t *testing.T) {
+	c := testcluster.Start(t)
+	ctx := context.Background()
+	createWidgetCRD(t, c, newKubectl(t, c))
+	dyn := dynamic.NewForConfigOrDie(c.Config).Resource(widgets).Namespace("default")
+	apply := func(replicas int64) error {
+		body := fmt.Sprintf(`{"apiVersion":"example.com/v1","kind":"Widget","metadata":{"name":"scaled"},"spec":{"size":1,"replicas":%d}}`, replicas)
+		_, err := dyn.Patch(ctx, "scaled", types.ApplyPatchType, []byte(body), metav1.PatchOptions{FieldManager: "deployer"})
+		return err
+	}
+	if err := apply(1); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := dyn.Patch(ctx, "scaled", types.MergePatchType, []byte(`{"spec":{"replicas":4}}`), metav1.PatchOptions{FieldManager: "autoscaler"}, "scale"); err != nil {
+		t.Fatal(err)
+	}
+	w, err := dyn.Get(ctx, "scaled", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var scaler *metav1.ManagedFieldsEntry
+	for i, e := range w.GetManagedFields() {
+		if e.Manager == "autoscaler" {
+			scaler = &w.GetManagedFields()[i]
+		}
+	}
+	if scaler == nil || scaler.Subresource != "scale" || scaler.FieldsV1 == nil || !strings.Contains(string(scaler.FieldsV1.Raw), `"f:replicas"`) {
+		t.Fatalf("managedFields after scale: %+v", w.GetManagedFields())
+	}
+	err = apply(1)
+	if !apierrors.IsConflict(err) || !strings.Contains(err.Error(), `conflict with "autoscaler" with subresource "scale"`) {
+		t.Errorf("apply over the scaler's replicas: %v, want a conflict naming the scaler", err)
+	}
+	// Server-side apply works on the scale subresource too.
+	force := true
+	scale, err := dyn.Patch(ctx, "scaled", types.ApplyPatchType, []byte(`{"apiVersion":"autoscaling/v1","kind":"Scale","metadata":{"name":"scaled"},"spec":{"replicas":6}}`),
+		metav1.PatchOptions{FieldManager: "hpa", Force: &force}, "scale")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, _, _ := unstructured.NestedInt64(scale.Object, "spec", "replicas"); n != 6 {
+		t.Errorf("applied scale: %v", scale.Object)
 	}
 }
