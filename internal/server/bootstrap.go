@@ -10,6 +10,7 @@ import (
 	clientv3 "go.etcd.io/etcd/client/v3"
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
+	schedulingv1 "k8s.io/api/scheduling/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -17,6 +18,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/intstr"
 
 	"github.com/skiff-sh/skiff/internal/registry/generic"
+	"github.com/skiff-sh/skiff/internal/registry/scheduling"
 )
 
 // systemNamespaces exist in every cluster.
@@ -26,8 +28,9 @@ var systemNamespaces = []string{metav1.NamespaceDefault, metav1.NamespaceSystem,
 // etcd lease, as Kubernetes' lease endpoint reconciler does.
 const masterLeasePrefix = "/registry/masterleases/"
 
-// ensureSystemObjects creates the system namespaces and the kubernetes
-// Service, so that they exist before the server reports ready.
+// ensureSystemObjects creates the system namespaces, the system priority
+// classes and the kubernetes Service, so that they exist before the server
+// reports ready.
 func (s *Server) ensureSystemObjects(ctx context.Context, stores []*generic.Store) error {
 	nsStore := storeFor(stores, corev1.SchemeGroupVersion.WithResource("namespaces"))
 	for _, name := range systemNamespaces {
@@ -36,11 +39,31 @@ func (s *Server) ensureSystemObjects(ctx context.Context, stores []*generic.Stor
 			return err
 		}
 	}
+	pcStore := storeFor(stores, schedulingv1.SchemeGroupVersion.WithResource("priorityclasses"))
+	for _, pc := range systemPriorityClasses() {
+		if err := ensure(ctx, pcStore, "", pc); err != nil {
+			return err
+		}
+	}
 	svcStore := storeFor(stores, corev1.SchemeGroupVersion.WithResource("services"))
 	if err := ensure(ctx, svcStore, metav1.NamespaceDefault, s.kubernetesService()); err != nil {
 		return err
 	}
 	return ensure(ctx, svcStore, metav1.NamespaceSystem, s.kubeDNSService())
+}
+
+// systemPriorityClasses are the classes Kubernetes' API server creates,
+// with its descriptions, so `kubectl get priorityclasses` lists them.
+func systemPriorityClasses() []*schedulingv1.PriorityClass {
+	descriptions := map[string]string{
+		"system-node-critical":    "Used for system critical pods that must not be moved from their current node.",
+		"system-cluster-critical": "Used for system critical pods that must run in the cluster, but can be moved to another node if necessary.",
+	}
+	var out []*schedulingv1.PriorityClass
+	for name, value := range scheduling.SystemClasses {
+		out = append(out, &schedulingv1.PriorityClass{ObjectMeta: metav1.ObjectMeta{Name: name}, Value: value, Description: descriptions[name]})
+	}
+	return out
 }
 
 func ensure(ctx context.Context, st *generic.Store, ns string, obj runtime.Object) error {

@@ -50,6 +50,12 @@ func TestPriorityAdmission(t *testing.T) {
 	ctx := context.Background()
 	never := corev1.PreemptNever
 	classes := c.Client.SchedulingV1().PriorityClasses()
+	// The server creates Kubernetes' two system classes.
+	for name, value := range map[string]int32{"system-node-critical": 2000001000, "system-cluster-critical": 2000000000} {
+		if pc, err := classes.Get(ctx, name, metav1.GetOptions{}); err != nil || pc.Value != value || pc.Description == "" {
+			t.Errorf("system class %s: %v %+v", name, err, pc)
+		}
+	}
 	if _, err := classes.Create(ctx, &schedulingv1.PriorityClass{ObjectMeta: metav1.ObjectMeta{Name: "high"}, Value: 1000, PreemptionPolicy: &never}, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
