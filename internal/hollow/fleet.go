@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net"
 	"os"
 	"path/filepath"
 	"time"
@@ -130,7 +131,7 @@ func (f *Fleet) Run(ctx context.Context) error {
 	}
 	defer cleanup()
 	resolv := filepath.Join(dir, "resolv.conf")
-	if err := os.WriteFile(resolv, []byte("nameserver 198.18.0.1\n"), 0o644); err != nil {
+	if err := os.WriteFile(resolv, []byte("nameserver 127.18.0.1\n"), 0o644); err != nil {
 		return fmt.Errorf("hollow: %w", err)
 	}
 	pods, err := kubelet.NewSharedPods(f.cfg.Client)
@@ -168,9 +169,16 @@ func (f *Fleet) kubelet(i int, dir, resolv string, pods *kubelet.SharedPods, eve
 		NodeIP: nodeIP(i), Labels: f.labels(i), Capacity: f.capacity(),
 		RootCA: f.cfg.RootCA, Pods: pods, Recorder: events.NewRecorder(scheme.Scheme, corev1.EventSource{Component: "kubelet", Host: name}),
 		DataDir: home, LogRoot: filepath.Join(home, "logs"), CgroupRoot: "/skiff-hollow/" + name, ResolvConf: resolv,
-		LeasePeriod: f.cfg.LeaseInterval, RelistPeriod: f.cfg.RelistPeriod,
+		LeasePeriod: f.cfg.LeaseInterval, RelistPeriod: f.cfg.RelistPeriod, PodDial: noPodNetwork,
 		Log: f.cfg.Log.With("node", name),
 	})
+}
+
+// noPodNetwork fails every probe and hook connection at once: hollow pods'
+// addresses exist nowhere, and a dial would follow the default route off
+// the machine.
+func noPodNetwork(_ context.Context, _, addr string) (net.Conn, error) {
+	return nil, fmt.Errorf("dial %s: hollow node: pods have no network", addr)
 }
 
 // dataDir is DataDir, or a temporary directory that cleanup removes.

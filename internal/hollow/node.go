@@ -8,9 +8,11 @@ import (
 	"k8s.io/apimachinery/pkg/api/resource"
 )
 
-// nodeAddressBase is where hollow nodes' InternalIPs come from: the
-// benchmarking range 198.18.0.0/15, which no real network routes.
-var nodeAddressBase = netip.MustParseAddr("198.18.0.0")
+// nodeAddressBase is where hollow nodes' InternalIPs come from: loopback
+// addresses (127.18.0.0/16 and up), so that the API server's requests to
+// a hollow kubelet (logs, exec, stats) never leave the machine; nothing
+// listens there for them, and they fail at once.
+var nodeAddressBase = netip.MustParseAddr("127.18.0.0")
 
 // labels are node i's labels besides the kubelet's own.
 func (f *Fleet) labels(i int) map[string]string {
@@ -38,7 +40,8 @@ func (f *Fleet) capacity() corev1.ResourceList {
 func nodeIP(i int) string { return addAddr(nodeAddressBase, uint32(i)+1).String() }
 
 // fallbackCIDR is node i's pod range until node IPAM gives it one:
-// 100.64.0.0/10 cut into /24s (shared address space, never routed here).
+// 100.64.0.0/10 cut into /24s. Nothing dials them: hollow kubelets refuse
+// probe and hook connections (noPodNetwork).
 func fallbackCIDR(i int) string {
 	return netip.PrefixFrom(addAddr(netip.MustParseAddr("100.64.0.0"), uint32(i%16384)<<8), 24).String()
 }

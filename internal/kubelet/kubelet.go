@@ -10,6 +10,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net"
 	"path/filepath"
 	"sync"
 	"time"
@@ -54,6 +55,10 @@ type Config struct {
 	// Recorder, when set, records the kubelet's events; otherwise the
 	// kubelet runs its own event broadcaster.
 	Recorder record.EventRecorder
+	// PodDial, when set, opens the connections of httpGet, tcpSocket and
+	// grpc probes and hooks; hollow nodes, whose pod IPs exist nowhere,
+	// refuse them so that nothing is sent off the machine.
+	PodDial func(ctx context.Context, network, addr string) (net.Conn, error)
 	// LogRoot holds pod log directories. Default /var/log/pods.
 	LogRoot string
 	// CgroupRoot is the cgroupfs parent of every pod's cgroup. Default

@@ -119,7 +119,7 @@ func (k *Kubelet) startProbe(ctx context.Context, w *worker, pod *corev1.Pod, c 
 
 // probeTarget is how probes and hooks reach one container instance.
 func (k *Kubelet) probeTarget(c corev1.Container, id, podIP string) prober.Target {
-	return prober.Target{Host: podIP, Ports: c.Ports, Exec: func(ctx context.Context, cmd []string, timeout time.Duration) ([]byte, int32, error) {
+	return prober.Target{Host: podIP, Ports: c.Ports, Dial: k.cfg.PodDial, Exec: func(ctx context.Context, cmd []string, timeout time.Duration) ([]byte, int32, error) {
 		resp, err := k.cfg.Runtime.ExecSync(ctx, &runtimeapi.ExecSyncRequest{ContainerId: id, Cmd: cmd, Timeout: int64(max(1, timeout/time.Second))})
 		if err != nil {
 			return nil, 0, fmt.Errorf("exec %s: %w", c.Name, err)

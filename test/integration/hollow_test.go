@@ -2,6 +2,7 @@ package integration
 
 import (
 	"context"
+	"net/netip"
 	"strings"
 	"testing"
 	"time"
@@ -9,6 +10,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
 
 	"github.com/skiff-sh/skiff/internal/cri/fake"
 	"github.com/skiff-sh/skiff/internal/hollow"
@@ -47,6 +49,11 @@ func TestHollowNodesRunPods(t *testing.T) {
 	if node.Labels[corev1.LabelTopologyZone] != "b" || node.Status.Allocatable.Cpu().String() != "2" || !nodeReady(node) ||
 		node.Status.NodeInfo.ContainerRuntimeVersion != "fake://"+fake.Version {
 		t.Fatalf("node 1: labels %v allocatable %v conditions %v", node.Labels, node.Status.Allocatable, node.Status.Conditions)
+	}
+	// Hollow addresses are loopback: the API server's kubelet requests
+	// to them cannot leave the machine.
+	if ip := node.Status.Addresses[0]; ip.Type != corev1.NodeInternalIP || !netip.MustParseAddr(ip.Address).IsLoopback() {
+		t.Errorf("node 1's addresses %v: want a loopback InternalIP first", node.Status.Addresses)
 	}
 	// The kubelet takes its Lease after registering the Node, as
 	// Kubernetes' does: wait for it to appear.
@@ -87,6 +94,19 @@ func TestHollowNodesRunPods(t *testing.T) {
 	if d := fleet.Runtime(2).Dump(); d != "" {
 		t.Errorf("hollow-node-2's runtime after the deletion:\n%s", d)
 	}
+
+	// Network probes fail without dialing: hollow pod IPs exist nowhere,
+	// and a dial would follow the default route off the machine.
+	probe := &corev1.Probe{ProbeHandler: corev1.ProbeHandler{TCPSocket: &corev1.TCPSocketAction{Port: intstr.FromInt32(80)}}, PeriodSeconds: 1}
+	probed := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "probed"}, Spec: corev1.PodSpec{NodeName: "hollow-node-0",
+		Containers: []corev1.Container{{Name: "c", Image: "busybox", ReadinessProbe: probe}}}}
+	if _, err := c.Client.CoreV1().Pods("default").Create(ctx, probed, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, func() bool {
+		evs, err := c.Client.CoreV1().Events("default").List(ctx, metav1.ListOptions{FieldSelector: "involvedObject.name=probed,reason=Unhealthy"})
+		return err == nil && len(evs.Items) > 0 && strings.Contains(evs.Items[0].Message, "hollow node: pods have no network")
+	}, "the readiness probe to fail without a network")
 }
 
 func nodeReady(n *corev1.Node) bool {

@@ -2,6 +2,7 @@ package prober
 
 import (
 	"context"
+	"errors"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -163,5 +164,28 @@ func TestRunHTTPAndTCP(t *testing.T) {
 				t.Errorf("got %s %q, want %s %q", r, msg, tt.want, tt.msg)
 			}
 		})
+	}
+}
+
+// Every network probe connects through Target.Dial when it is set, so a
+// refusing dialer keeps probes off the network (hollow nodes).
+func TestRunUsesTargetDial(t *testing.T) {
+	var dialed []string
+	tgt := Target{Host: "100.64.0.9", Dial: func(_ context.Context, _, addr string) (net.Conn, error) {
+		dialed = append(dialed, addr)
+		return nil, errors.New("refused by test")
+	}}
+	port := intstr.FromInt32(8080)
+	for _, h := range []corev1.ProbeHandler{
+		{HTTPGet: &corev1.HTTPGetAction{Port: port}},
+		{TCPSocket: &corev1.TCPSocketAction{Port: port}},
+		{GRPC: &corev1.GRPCAction{Port: 8080}},
+	} {
+		if r, msg := Run(context.Background(), h, tgt, time.Second); r != Failure || !strings.Contains(msg, "refused by test") {
+			t.Errorf("%+v: %s %q, want a failure from the dialer", h, r, msg)
+		}
+	}
+	if len(dialed) != 3 || dialed[0] != "100.64.0.9:8080" {
+		t.Errorf("dialed %v, want three dials of 100.64.0.9:8080", dialed)
 	}
 }

@@ -29,6 +29,17 @@ type Target struct {
 	Ports []corev1.ContainerPort
 	// Exec runs cmd in the container; a non-zero exit is not an error.
 	Exec func(ctx context.Context, cmd []string, timeout time.Duration) (output []byte, exitCode int32, err error)
+	// Dial opens httpGet, tcpSocket and grpc connections. Default: a plain
+	// net.Dialer.
+	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
+}
+
+func (t Target) dial(ctx context.Context, network, addr string) (net.Conn, error) {
+	if t.Dial != nil {
+		return t.Dial(ctx, network, addr)
+	}
+	var d net.Dialer
+	return d.DialContext(ctx, network, addr)
 }
 
 // maxBody is how much of a response or command output a message keeps.
@@ -100,7 +111,7 @@ func runHTTP(ctx context.Context, g *corev1.HTTPGetAction, t Target) (Result, st
 		req.Header.Add(h.Name, h.Value)
 	}
 	client := &http.Client{
-		Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}, DisableKeepAlives: true}, //nolint:gosec // probes do not verify, as in Kubernetes
+		Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}, DisableKeepAlives: true, DialContext: t.dial}, //nolint:gosec // probes do not verify, as in Kubernetes
 		// 3xx counts as success; redirects are not followed.
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
@@ -125,8 +136,7 @@ func runTCP(ctx context.Context, s *corev1.TCPSocketAction, t Target) (Result, s
 	if host == "" {
 		host = t.Host
 	}
-	var d net.Dialer
-	conn, err := d.DialContext(ctx, "tcp", net.JoinHostPort(host, strconv.Itoa(port)))
+	conn, err := t.dial(ctx, "tcp", net.JoinHostPort(host, strconv.Itoa(port)))
 	if err != nil {
 		return Failure, err.Error()
 	}
@@ -135,7 +145,8 @@ func runTCP(ctx context.Context, s *corev1.TCPSocketAction, t Target) (Result, s
 }
 
 func runGRPC(ctx context.Context, g *corev1.GRPCAction, t Target) (Result, string) {
-	conn, err := grpc.NewClient(net.JoinHostPort(t.Host, strconv.Itoa(int(g.Port))), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	conn, err := grpc.NewClient(net.JoinHostPort(t.Host, strconv.Itoa(int(g.Port))), grpc.WithTransportCredentials(insecure.NewCredentials()),
+		grpc.WithContextDialer(func(ctx context.Context, addr string) (net.Conn, error) { return t.dial(ctx, "tcp", addr) }))
 	if err != nil {
 		return Failure, err.Error()
 	}
