@@ -17,21 +17,8 @@ var CIDRType = cel.ObjectType("net.CIDR")
 func CIDR() cel.EnvOption {
 	c := []*cel.Type{CIDRType}
 	return cel.Lib(lib{
-		cel.Function("cidr", cel.Overload("string_to_cidr", []*cel.Type{cel.StringType}, CIDRType, cel.UnaryBinding(func(v ref.Val) ref.Val {
-			p, err := cidrArg(v)
-			if err != nil {
-				return err
-			}
-			return newCIDR(p)
-		}))),
-		cel.Function("isCIDR", cel.Overload("is_cidr_string", []*cel.Type{cel.StringType}, cel.BoolType, cel.UnaryBinding(func(v ref.Val) ref.Val {
-			s, err := stringArg(v)
-			if err != nil {
-				return err
-			}
-			_, perr := parseCIDR(s)
-			return types.Bool(perr == nil)
-		}))),
+		cel.Function("cidr", cel.Overload("string_to_cidr", []*cel.Type{cel.StringType}, CIDRType, fromString(parseCIDR, newCIDR))),
+		cel.Function("isCIDR", cel.Overload("is_cidr_string", []*cel.Type{cel.StringType}, cel.BoolType, parses(parseCIDR))),
 		cel.Function("string", cel.Overload("cidr_to_string", c, cel.StringType, cidrUnary(func(p netip.Prefix) ref.Val { return types.String(p.String()) }))),
 		cel.Function("containsIP",
 			cel.MemberOverload("cidr_contains_ip_string", []*cel.Type{CIDRType, cel.StringType}, cel.BoolType, cidrBinary(containsIP)),
@@ -100,15 +87,7 @@ func newCIDR(p netip.Prefix) ref.Val {
 	return opaque[netip.Prefix]{v: p, typ: CIDRType, equal: func(a, b netip.Prefix) bool { return a == b }}
 }
 
-func cidrUnary(f func(netip.Prefix) ref.Val) cel.OverloadOpt {
-	return cel.UnaryBinding(func(v ref.Val) ref.Val {
-		p, ok := unwrap[netip.Prefix](v, CIDRType)
-		if !ok {
-			return types.MaybeNoSuchOverloadErr(v)
-		}
-		return f(p)
-	})
-}
+func cidrUnary(f func(netip.Prefix) ref.Val) cel.OverloadOpt { return member(CIDRType, f) }
 
 func cidrBinary(f func(netip.Prefix, ref.Val) ref.Val) cel.OverloadOpt {
 	return cel.BinaryBinding(func(x, y ref.Val) ref.Val {

@@ -19,36 +19,12 @@ func IP() cel.EnvOption {
 		return cel.Function(name, cel.MemberOverload("net_ip_"+name, []*cel.Type{IPType}, cel.BoolType, ipUnary(func(a netip.Addr) ref.Val { return types.Bool(f(a)) })))
 	}
 	return cel.Lib(lib{
-		cel.Function("ip", cel.Overload("string_to_ip", []*cel.Type{cel.StringType}, IPType, cel.UnaryBinding(func(v ref.Val) ref.Val {
-			s, err := stringArg(v)
-			if err != nil {
-				return err
-			}
-			a, perr := parseIP(s)
-			if perr != nil {
-				return types.WrapErr(perr)
-			}
-			return newIP(a)
-		}))),
-		cel.Function("isIP", cel.Overload("is_ip_string", []*cel.Type{cel.StringType}, cel.BoolType, cel.UnaryBinding(func(v ref.Val) ref.Val {
-			s, err := stringArg(v)
-			if err != nil {
-				return err
-			}
-			_, perr := parseIP(s)
-			return types.Bool(perr == nil)
-		}))),
-		cel.Function("ip.isCanonical", cel.Overload("ip_is_canonical_string", []*cel.Type{cel.StringType}, cel.BoolType, cel.UnaryBinding(func(v ref.Val) ref.Val {
-			s, err := stringArg(v)
-			if err != nil {
-				return err
-			}
-			a, perr := parseIP(s)
-			if perr != nil {
-				return types.WrapErr(perr)
-			}
-			return types.Bool(a.String() == s)
-		}))),
+		cel.Function("ip", cel.Overload("string_to_ip", []*cel.Type{cel.StringType}, IPType, fromString(parseIP, newIP))),
+		cel.Function("isIP", cel.Overload("is_ip_string", []*cel.Type{cel.StringType}, cel.BoolType, parses(parseIP))),
+		cel.Function("ip.isCanonical", cel.Overload("ip_is_canonical_string", []*cel.Type{cel.StringType}, cel.BoolType, fromString(func(s string) (bool, error) {
+			a, err := parseIP(s)
+			return err == nil && a.String() == s, err
+		}, func(canonical bool) ref.Val { return types.Bool(canonical) }))),
 		cel.Function("string", cel.Overload("ip_to_string", []*cel.Type{IPType}, cel.StringType, ipUnary(func(a netip.Addr) ref.Val { return types.String(a.String()) }))),
 		cel.Function("family", cel.MemberOverload("net_ip_family", []*cel.Type{IPType}, cel.IntType, ipUnary(func(a netip.Addr) ref.Val {
 			if a.Is4() {
@@ -84,12 +60,4 @@ func newIP(a netip.Addr) ref.Val {
 	return opaque[netip.Addr]{v: a, typ: IPType, equal: func(a, b netip.Addr) bool { return a == b }}
 }
 
-func ipUnary(f func(netip.Addr) ref.Val) cel.OverloadOpt {
-	return cel.UnaryBinding(func(v ref.Val) ref.Val {
-		a, ok := unwrap[netip.Addr](v, IPType)
-		if !ok {
-			return types.MaybeNoSuchOverloadErr(v)
-		}
-		return f(a)
-	})
-}
+func ipUnary(f func(netip.Addr) ref.Val) cel.OverloadOpt { return member(IPType, f) }

@@ -73,3 +73,42 @@ func stringArg(v ref.Val) (string, ref.Val) {
 	}
 	return string(s), nil
 }
+
+// fromString binds a conversion from a string: parse's error becomes the
+// CEL error, and wrap makes the value.
+func fromString[T any](parse func(string) (T, error), wrap func(T) ref.Val) cel.OverloadOpt {
+	return cel.UnaryBinding(func(v ref.Val) ref.Val {
+		s, err := stringArg(v)
+		if err != nil {
+			return err
+		}
+		x, perr := parse(s)
+		if perr != nil {
+			return types.WrapErr(perr)
+		}
+		return wrap(x)
+	})
+}
+
+// parses binds isX(string): whether parse accepts the string.
+func parses[T any](parse func(string) (T, error)) cel.OverloadOpt {
+	return cel.UnaryBinding(func(v ref.Val) ref.Val {
+		s, err := stringArg(v)
+		if err != nil {
+			return err
+		}
+		_, perr := parse(s)
+		return types.Bool(perr == nil)
+	})
+}
+
+// member binds a function of a library value of type typ.
+func member[T any](typ *types.Type, f func(T) ref.Val) cel.OverloadOpt {
+	return cel.UnaryBinding(func(v ref.Val) ref.Val {
+		x, ok := unwrap[T](v, typ)
+		if !ok {
+			return types.MaybeNoSuchOverloadErr(v)
+		}
+		return f(x)
+	})
+}

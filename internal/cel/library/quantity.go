@@ -19,25 +19,8 @@ func Quantity() cel.EnvOption {
 	qq := []*cel.Type{QuantityType, QuantityType}
 	qi := []*cel.Type{QuantityType, cel.IntType}
 	return cel.Lib(lib{
-		cel.Function("quantity", cel.Overload("string_to_quantity", []*cel.Type{cel.StringType}, QuantityType, cel.UnaryBinding(func(v ref.Val) ref.Val {
-			s, err := stringArg(v)
-			if err != nil {
-				return err
-			}
-			parsed, perr := resource.ParseQuantity(s)
-			if perr != nil {
-				return types.WrapErr(perr)
-			}
-			return newQuantity(parsed)
-		}))),
-		cel.Function("isQuantity", cel.Overload("is_quantity_string", []*cel.Type{cel.StringType}, cel.BoolType, cel.UnaryBinding(func(v ref.Val) ref.Val {
-			s, err := stringArg(v)
-			if err != nil {
-				return err
-			}
-			_, perr := resource.ParseQuantity(s)
-			return types.Bool(perr == nil)
-		}))),
+		cel.Function("quantity", cel.Overload("string_to_quantity", []*cel.Type{cel.StringType}, QuantityType, fromString(resource.ParseQuantity, newQuantity))),
+		cel.Function("isQuantity", cel.Overload("is_quantity_string", []*cel.Type{cel.StringType}, cel.BoolType, parses(resource.ParseQuantity))),
 		cel.Function("sign", cel.MemberOverload("quantity_sign", q, cel.IntType, quantityUnary(func(a resource.Quantity) ref.Val { return types.Int(a.Sign()) }))),
 		cel.Function("isInteger", cel.MemberOverload("quantity_is_integer", q, cel.BoolType, quantityUnary(func(a resource.Quantity) ref.Val {
 			_, ok := a.AsInt64()
@@ -78,14 +61,9 @@ func newQuantity(q resource.Quantity) ref.Val {
 	return opaque[resource.Quantity]{v: q, typ: QuantityType, equal: func(a, b resource.Quantity) bool { return a.Equal(b) }}
 }
 
+// quantityUnary passes f a copy: Quantity arithmetic mutates shared state.
 func quantityUnary(f func(resource.Quantity) ref.Val) cel.OverloadOpt {
-	return cel.UnaryBinding(func(v ref.Val) ref.Val {
-		a, ok := unwrap[resource.Quantity](v, QuantityType)
-		if !ok {
-			return types.MaybeNoSuchOverloadErr(v)
-		}
-		return f(a.DeepCopy())
-	})
+	return member(QuantityType, func(a resource.Quantity) ref.Val { return f(a.DeepCopy()) })
 }
 
 func quantityBinary(f func(a, b resource.Quantity) ref.Val) cel.OverloadOpt {

@@ -1,6 +1,7 @@
 package library
 
 import (
+	"fmt"
 	"net/url"
 
 	"github.com/google/cel-go/cel"
@@ -16,35 +17,11 @@ var URLType = cel.ObjectType("kubernetes.URL")
 // getQuery accessors.
 func URLs() cel.EnvOption {
 	accessor := func(name string, result *cel.Type, get func(*url.URL) ref.Val) cel.EnvOption {
-		return cel.Function(name, cel.MemberOverload("url_"+name, []*cel.Type{URLType}, result,
-			cel.UnaryBinding(func(v ref.Val) ref.Val {
-				u, ok := unwrap[*url.URL](v, URLType)
-				if !ok {
-					return types.MaybeNoSuchOverloadErr(v)
-				}
-				return get(u)
-			})))
+		return cel.Function(name, cel.MemberOverload("url_"+name, []*cel.Type{URLType}, result, member(URLType, get)))
 	}
 	return cel.Lib(lib{
-		cel.Function("url", cel.Overload("string_to_url", []*cel.Type{cel.StringType}, URLType, cel.UnaryBinding(func(v ref.Val) ref.Val {
-			s, err := stringArg(v)
-			if err != nil {
-				return err
-			}
-			u, perr := parseURL(s)
-			if perr != nil {
-				return types.NewErr("URL parse error during conversion from string: %v", perr)
-			}
-			return newURL(u)
-		}))),
-		cel.Function("isURL", cel.Overload("is_url_string", []*cel.Type{cel.StringType}, cel.BoolType, cel.UnaryBinding(func(v ref.Val) ref.Val {
-			s, err := stringArg(v)
-			if err != nil {
-				return err
-			}
-			_, perr := parseURL(s)
-			return types.Bool(perr == nil)
-		}))),
+		cel.Function("url", cel.Overload("string_to_url", []*cel.Type{cel.StringType}, URLType, fromString(parseURL, newURL))),
+		cel.Function("isURL", cel.Overload("is_url_string", []*cel.Type{cel.StringType}, cel.BoolType, parses(parseURL))),
 		accessor("getScheme", cel.StringType, func(u *url.URL) ref.Val { return types.String(u.Scheme) }),
 		accessor("getHost", cel.StringType, func(u *url.URL) ref.Val { return types.String(u.Host) }),
 		accessor("getHostname", cel.StringType, func(u *url.URL) ref.Val { return types.String(u.Hostname()) }),
@@ -60,7 +37,7 @@ func URLs() cel.EnvOption {
 // (ParseRequestURI's rules), then parsed again to keep the fragment.
 func parseURL(s string) (*url.URL, error) {
 	if _, err := url.ParseRequestURI(s); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("URL parse error during conversion from string: %w", err)
 	}
 	return url.Parse(s)
 }
