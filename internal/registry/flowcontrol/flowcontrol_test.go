@@ -108,7 +108,9 @@ func TestValidatePriorityLevel(t *testing.T) {
 		{"negative shares", valid(func(pl *fc.PriorityLevelConfiguration) { *pl.Spec.Limited.NominalConcurrencyShares = -1 }), []string{"spec.limited.nominalConcurrencyShares"}},
 		{"lendable over 100", valid(func(pl *fc.PriorityLevelConfiguration) { *pl.Spec.Limited.LendablePercent = 101 }), []string{"spec.limited.lendablePercent"}},
 		{"hand over queues", valid(func(pl *fc.PriorityLevelConfiguration) { pl.Spec.Limited.LimitResponse.Queuing.HandSize = 65 }), []string{"spec.limited.limitResponse.queuing.handSize"}},
-		{"reject with queuing", valid(func(pl *fc.PriorityLevelConfiguration) { pl.Spec.Limited.LimitResponse.Type = fc.LimitResponseTypeReject }), []string{"spec.limited.limitResponse.queuing"}},
+		{"reject with queuing", valid(func(pl *fc.PriorityLevelConfiguration) {
+			pl.Spec.Limited.LimitResponse.Type = fc.LimitResponseTypeReject
+		}), []string{"spec.limited.limitResponse.queuing"}},
 		{"exempt made limited", valid(func(pl *fc.PriorityLevelConfiguration) { pl.Name = "exempt" }), []string{"spec"}},
 	}
 	for _, c := range cases {
