@@ -253,3 +253,17 @@ func TestBeginExemptAndRejected(t *testing.T) {
 		t.Error("rejected after the seat was given back")
 	}
 }
+
+func TestReconfigureKeepsWaiters(t *testing.T) {
+	lv := newLevel(limits{seats: 1, queues: 8, handSize: 2, queueLength: 5}, time.Hour)
+	lv.acquire(context.Background(), nil, nil)
+	queued := acquireAsync(context.Background(), lv, 99)
+	waitQueued(t, lv, 1)
+	lv.configure(limits{seats: 2, queues: 2, handSize: 1, queueLength: 5})
+	if r := <-queued; r != "" {
+		t.Fatalf("waiting request rejected on reconfiguration: %s", r)
+	}
+	if lv.executing != 2 {
+		t.Errorf("executing %d, want 2 after the limit grew", lv.executing)
+	}
+}

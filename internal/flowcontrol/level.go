@@ -54,12 +54,16 @@ func newLevel(l limits, waitLimit time.Duration) *level {
 func (lv *level) configure(l limits) {
 	lv.mu.Lock()
 	defer lv.mu.Unlock()
+	if lv.queues != nil && lv.lim == l {
+		return
+	}
 	var waiting []*waiter
 	for _, q := range lv.queues {
 		waiting = append(waiting, q...)
 	}
 	lv.lim = l
 	lv.queues = make([][]*waiter, max(l.queues, 1))
+	lv.next = 0
 	for i, w := range waiting {
 		lv.queues[i%len(lv.queues)] = append(lv.queues[i%len(lv.queues)], w)
 	}
