@@ -29,7 +29,14 @@ type config struct {
 // returns nil when ctx ends.
 func (c *Controller) Run(ctx context.Context) error {
 	for ctx.Err() == nil {
-		if err := c.follow(ctx); err != nil && ctx.Err() == nil {
+		err := c.follow(ctx)
+		switch {
+		case ctx.Err() != nil:
+		case errors.Is(err, errWatchEnded):
+			// The watch cache ends watches when it relists: list again.
+			c.cfg.Log.Debug("flow control configuration watch ended")
+			sleep(ctx, retryEvery)
+		case err != nil:
 			c.cfg.Log.Warn("flow control configuration", "err", err)
 			sleep(ctx, retryEvery)
 		}
