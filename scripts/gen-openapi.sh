@@ -28,6 +28,7 @@ pkgs=(
 	# batch/v1 Job's schedulingGroup refers to these Workload types.
 	k8s.io/api/scheduling/v1alpha3
 	k8s.io/api/events/v1
+	k8s.io/api/flowcontrol/v1
 	k8s.io/api/authentication/v1
 	k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1
 	k8s.io/apimachinery/pkg/apis/meta/v1

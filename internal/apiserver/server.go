@@ -20,6 +20,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	"github.com/skiff-sh/skiff/internal/auth/authn"
+	"github.com/skiff-sh/skiff/internal/flowcontrol"
 	"github.com/skiff-sh/skiff/internal/registry/generic"
 )
 
@@ -66,6 +67,8 @@ type Config struct {
 	// KubeletClientCert authenticates the server to kubelets for
 	// pods/log, exec, attach and portforward; nil makes those answer 503.
 	KubeletClientCert *tls.Certificate
+	// FlowControl is API priority and fairness; nil admits every request.
+	FlowControl *flowcontrol.Controller
 }
 
 // Server is the API server's HTTP handler.
@@ -132,6 +135,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if isResource {
 		rec.resource(ri)
 	}
+	flow, ok := s.admitFlow(w, r, u, ri)
+	if !ok {
+		return
+	}
+	defer flow.Done()
 	if err := s.authorize(r, u, ri); err != nil {
 		writeError(w, r, err)
 		return

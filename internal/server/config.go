@@ -6,6 +6,7 @@ package server
 import (
 	"fmt"
 	"net"
+	"net/http"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -76,6 +77,13 @@ type Config struct {
 	// EnableAgent runs a node agent (containerd and kubelet) for this
 	// machine inside the server, with data under DataDir.
 	EnableAgent bool
+	// MaxRequestsInflight and MaxMutatingRequestsInflight add up to the
+	// seats API priority and fairness shares among priority levels, as
+	// Kubernetes' flags of those names. Defaults 400 and 200.
+	MaxRequestsInflight, MaxMutatingRequestsInflight int
+	// TestHandlers serve extra non-resource paths behind authentication
+	// and flow control (tests).
+	TestHandlers map[string]http.Handler
 	// AgentNetwork switches the agent's network components; its ranges
 	// and DNS settings are taken from the fields above.
 	AgentNetwork agent.Network
@@ -100,6 +108,12 @@ func (c *Config) setDefaults() error {
 	}
 	if c.CompactionInterval == 0 {
 		c.CompactionInterval = 5 * time.Minute
+	}
+	if c.MaxRequestsInflight == 0 {
+		c.MaxRequestsInflight = 400
+	}
+	if c.MaxMutatingRequestsInflight == 0 {
+		c.MaxMutatingRequestsInflight = 200
 	}
 	if c.WatchCacheSize == 0 {
 		c.WatchCacheSize = 1000

@@ -119,14 +119,17 @@ func (s *Server) Run(ctx context.Context) error {
 		// Cancelled: by the caller (nil) or by a failed cache (its error).
 		return g.Wait()
 	}
+	flow := s.flowControl(stores, reg)
+	g.Go(func() error { return flow.Run(gctx) })
 	api := apiserver.New(apiserver.Config{
-		Stores: stores, Authenticator: auth, Tokens: auth.tokens, Extra: auth.extraHandlers(),
+		Stores: stores, Authenticator: auth, Tokens: auth.tokens, Extra: s.withTestHandlers(auth.extraHandlers()),
 		Ready:             func(ctx context.Context) error { _, err := client.Get(ctx, "health"); return err },
 		ExternalAddress:   net.JoinHostPort(s.advertise(), strconv.Itoa(s.cfg.SecurePort)),
 		Log:               s.log,
 		Metrics:           reg,
 		OpenAPI:           openapi.New(registry.Builtin()),
 		KubeletClientCert: &kubeletClient,
+		FlowControl:       flow,
 	})
 	// Custom resources are served before the API answers.
 	crdStore := storeFor(stores, apiextensionsv1.SchemeGroupVersion.WithResource("customresourcedefinitions"))

@@ -21,6 +21,7 @@ import (
 	"github.com/skiff-sh/skiff/internal/registry/core"
 	"github.com/skiff-sh/skiff/internal/registry/discovery"
 	"github.com/skiff-sh/skiff/internal/registry/events"
+	"github.com/skiff-sh/skiff/internal/registry/flowcontrol"
 	"github.com/skiff-sh/skiff/internal/registry/generic"
 	"github.com/skiff-sh/skiff/internal/registry/networking"
 	"github.com/skiff-sh/skiff/internal/registry/policy"
@@ -47,6 +48,8 @@ func strategies() map[string]rest.Strategies {
 		"scheduling.k8s.io":         scheduling.Strategies(),
 		"events.k8s.io":             events.Strategies(),
 		"apiextensions.k8s.io":      apiextensions.Strategies(),
+
+		"flowcontrol.apiserver.k8s.io": flowcontrol.Strategies(),
 	}
 }
 
