@@ -155,7 +155,19 @@ func (f *Framework) RunPreFilterPlugins(ctx context.Context, state *CycleState, 
 			return AsStatus(fmt.Errorf("running PreFilter plugin %q: %w", p.Name(), s.AsError())).WithPlugin(p.Name())
 		}
 	}
+	state.filters = f.filtersToRun(state)
 	return nil
+}
+
+// filtersToRun returns the Filter plugins whose PreFilter did not skip.
+func (f *Framework) filtersToRun(state *CycleState) []FilterPlugin {
+	out := make([]FilterPlugin, 0, len(f.filter))
+	for _, p := range f.filter {
+		if !state.SkipFilterPlugins[p.Name()] {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // RunPreFilterExtensionAddPod implements Handle.
@@ -189,10 +201,11 @@ func (f *Framework) RunPreFilterExtensionRemovePod(ctx context.Context, state *C
 // RunFilterPlugins runs the filters on one node; the first plugin that
 // rejects the node decides its status.
 func (f *Framework) RunFilterPlugins(ctx context.Context, state *CycleState, pod *corev1.Pod, nodeInfo *NodeInfo) *Status {
-	for _, p := range f.filter {
-		if state.SkipFilterPlugins[p.Name()] {
-			continue
-		}
+	filters := state.filters
+	if filters == nil { // PreFilter did not run
+		filters = f.filtersToRun(state)
+	}
+	for _, p := range filters {
 		s := p.Filter(ctx, state, pod, nodeInfo)
 		if s.IsSuccess() {
 			continue
@@ -227,7 +240,7 @@ func (f *Framework) addNominatedPods(ctx context.Context, state *CycleState, pod
 	if !f.HasNominatedPods() || nodeInfo.Node() == nil {
 		return state, nodeInfo, false, nil
 	}
-	nominated := f.NominatedPodsForNode(nodeInfo.Node().Name)
+	nominated := f.NominatedPodsForNode(nodeInfo.NodeName())
 	if len(nominated) == 0 {
 		return state, nodeInfo, false, nil
 	}
@@ -294,7 +307,7 @@ func (f *Framework) RunScorePlugins(ctx context.Context, state *CycleState, pod 
 	defer cancel()
 	errc := make(chan *Status, 1)
 	f.par.Until(ctx, len(nodes), func(n int) {
-		name := nodes[n].Node().Name
+		name := nodes[n].NodeName()
 		for i, p := range plugins {
 			s, st := p.Score(ctx, state, pod, nodes[n])
 			if !st.IsSuccess() {
@@ -315,7 +328,7 @@ func (f *Framework) RunScorePlugins(ctx context.Context, state *CycleState, pod 
 	}
 	total := make([]NodeScore, len(nodes))
 	for n := range nodes {
-		total[n].Name = nodes[n].Node().Name
+		total[n].Name = nodes[n].NodeName()
 	}
 	for i, p := range plugins {
 		if ext := p.ScoreExtensions(); ext != nil {
