@@ -49,6 +49,9 @@ type Framework struct {
 	score      []weightedScore
 	reserve    []ReservePlugin
 	bind       []BindPlugin
+	// scoreBuf holds the per-plugin scores of RunScorePlugins, which the
+	// scheduling loop calls one pod at a time.
+	scoreBuf []NodeScore
 }
 
 // New builds every plugin in opts.Plugins from opts.Registry.
@@ -296,10 +299,16 @@ func (f *Framework) RunPreScorePlugins(ctx context.Context, state *CycleState, p
 
 // RunScorePlugins scores every node with every plugin in parallel,
 // normalizes, weighs and sums the scores. The result is in nodes' order.
+// Calls must not overlap.
 func (f *Framework) RunScorePlugins(ctx context.Context, state *CycleState, pod *corev1.Pod, nodes []*NodeInfo) ([]NodeScore, *Status) {
 	plugins := slices.DeleteFunc(slices.Clone(f.score), func(p weightedScore) bool { return state.SkipScorePlugins[p.Name()] })
 	perPlugin := make([][]NodeScore, len(plugins))
-	backing := make([]NodeScore, len(plugins)*len(nodes))
+	// Every entry is written below before it is read, so the buffer is
+	// reused from pod to pod rather than allocated and cleared each time.
+	if need := len(plugins) * len(nodes); cap(f.scoreBuf) < need {
+		f.scoreBuf = make([]NodeScore, need)
+	}
+	backing := f.scoreBuf[:len(plugins)*len(nodes)]
 	for i := range plugins {
 		perPlugin[i] = backing[i*len(nodes) : (i+1)*len(nodes) : (i+1)*len(nodes)]
 	}
