@@ -118,7 +118,7 @@ func (s *Scheduler) schedulePod(ctx context.Context, state *framework.CycleState
 		return "", &FitError{Pod: pod, NumAllNodes: len(s.snapshot.List()), Diagnosis: diag}
 	}
 	if len(feasible) == 1 {
-		return feasible[0].Node().Name, nil
+		return feasible[0].NodeName(), nil
 	}
 	scores, err := s.prioritizeNodes(ctx, state, pod, feasible)
 	if err != nil {
@@ -137,7 +137,7 @@ func (s *Scheduler) findNodesThatFitPod(ctx context.Context, state *framework.Cy
 			return nil, diag, st.AsError()
 		}
 		for _, ni := range all {
-			diag.NodeToStatus[ni.Node().Name] = st
+			diag.NodeToStatus[ni.NodeName()] = st
 		}
 		diag.PreFilterMsg = st.Message()
 		diag.UnschedulablePlugins[st.Plugin()] = true
@@ -211,7 +211,7 @@ func (s *Scheduler) findNodesThatPassFilters(ctx context.Context, state *framewo
 		if st != nil {
 			processed++
 			if diagnose {
-				diag.NodeToStatus[nodes[(start+i)%n].Node().Name] = st
+				diag.NodeToStatus[nodes[(start+i)%n].NodeName()] = st
 				diag.UnschedulablePlugins[st.Plugin()] = true
 			}
 			statuses[i] = nil
@@ -226,7 +226,7 @@ func (s *Scheduler) prioritizeNodes(ctx context.Context, state *framework.CycleS
 	if !s.fwk.HasScorePlugins() {
 		out := make([]framework.NodeScore, len(nodes))
 		for i, ni := range nodes {
-			out[i] = framework.NodeScore{Name: ni.Node().Name, Score: 1}
+			out[i] = framework.NodeScore{Name: ni.NodeName(), Score: 1}
 		}
 		return out, nil
 	}

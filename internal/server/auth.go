@@ -28,7 +28,7 @@ type authentication struct {
 func (s *Server) newAuthentication(bundle *pki.Bundle, stores []*generic.Store) (*authentication, error) {
 	roots := x509.NewCertPool()
 	roots.AddCert(bundle.CACert)
-	chain := authn.Union{authn.ClientCert{Roots: roots}}
+	chain := authn.Union{authn.NewClientCert(roots)}
 	if s.cfg.TokenAuthFile != "" {
 		tf, err := authn.LoadTokenFile(s.cfg.TokenAuthFile)
 		if err != nil {

@@ -136,6 +136,21 @@ type UpdateFunc func(current runtime.Object) (runtime.Object, error)
 // the object did not change in between, retrying otherwise. If tryUpdate
 // returns an error the update stops with it.
 func (s *Store) Update(ctx context.Context, key, name string, tryUpdate UpdateFunc) (runtime.Object, error) {
+	return s.UpdateFrom(ctx, key, name, nil, tryUpdate)
+}
+
+// UpdateFrom is Update starting from cached, the watch cache's copy of
+// the object (nil if it has none), instead of reading etcd, as
+// Kubernetes' GuaranteedUpdate does with its cached object. The write is
+// conditional on cached's revision, so a stale copy costs one failed
+// transaction; an error or a deletion refused, computed from a copy that
+// may be stale, is computed again from etcd.
+func (s *Store) UpdateFrom(ctx context.Context, key, name string, cached runtime.Object, tryUpdate UpdateFunc) (runtime.Object, error) {
+	if cached != nil {
+		if out, ok := s.updateCached(ctx, key, name, cached, tryUpdate); ok {
+			return out, nil
+		}
+	}
 	for {
 		resp, err := s.client.Get(ctx, key)
 		if err != nil {
@@ -165,6 +180,29 @@ func (s *Store) Update(ctx context.Context, key, name string, tryUpdate UpdateFu
 			return out, err
 		}
 	}
+}
+
+// updateCached applies tryUpdate to a copy of cached and writes the
+// result if the object is still at cached's revision; ok reports that.
+func (s *Store) updateCached(ctx context.Context, key, name string, cached runtime.Object, tryUpdate UpdateFunc) (runtime.Object, bool) {
+	m, err := meta.Accessor(cached)
+	if err != nil {
+		return nil, false
+	}
+	rev, err := strconv.ParseInt(m.GetResourceVersion(), 10, 64)
+	if err != nil {
+		return nil, false
+	}
+	next, err := tryUpdate(cached.DeepCopyObject())
+	if err != nil {
+		return nil, false
+	}
+	if next == nil {
+		out, err := s.deleteAt(ctx, key, name, rev)
+		return out, err == nil
+	}
+	out, ok, err := s.putAt(ctx, key, next, rev)
+	return out, ok && err == nil
 }
 
 func (s *Store) putAt(ctx context.Context, key string, obj runtime.Object, rev int64) (runtime.Object, bool, error) {

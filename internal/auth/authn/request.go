@@ -1,11 +1,13 @@
 package authn
 
 import (
+	"crypto/sha256"
 	"crypto/x509"
 	"errors"
 	"net/http"
 	"slices"
 	"strings"
+	"time"
 )
 
 // Groups every authenticated user belongs to, as in Kubernetes.
@@ -48,6 +50,13 @@ func BearerToken(r *http.Request) string {
 // common name is the user, the organizations its groups.
 type ClientCert struct {
 	Roots *x509.CertPool
+	// verified, if set, spares verifying a chain again while it is valid.
+	verified *verifiedChains
+}
+
+// NewClientCert returns a ClientCert that remembers verified chains.
+func NewClientCert(roots *x509.CertPool) ClientCert {
+	return ClientCert{Roots: roots, verified: newVerifiedChains()}
 }
 
 // AuthenticateRequest implements Authenticator.
@@ -56,13 +65,31 @@ func (c ClientCert) AuthenticateRequest(r *http.Request) (*User, bool, error) {
 		return nil, false, nil
 	}
 	certs := r.TLS.PeerCertificates
+	if err := c.verify(certs); err != nil {
+		return nil, false, err
+	}
+	return &User{Name: certs[0].Subject.CommonName, Groups: slices.Clone(certs[0].Subject.Organization)}, true, nil
+}
+
+func (c ClientCert) verify(certs []*x509.Certificate) error {
+	var key [sha256.Size]byte
+	now := time.Now()
+	if c.verified != nil {
+		key = chainKey(certs)
+		if c.verified.verified(key, now) {
+			return nil
+		}
+	}
 	inter := x509.NewCertPool()
 	for _, c := range certs[1:] {
 		inter.AddCert(c)
 	}
-	_, err := certs[0].Verify(x509.VerifyOptions{Roots: c.Roots, Intermediates: inter, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}})
+	chains, err := certs[0].Verify(x509.VerifyOptions{Roots: c.Roots, Intermediates: inter, CurrentTime: now, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}})
 	if err != nil {
-		return nil, false, err
+		return err
 	}
-	return &User{Name: certs[0].Subject.CommonName, Groups: slices.Clone(certs[0].Subject.Organization)}, true, nil
+	if c.verified != nil {
+		c.verified.add(key, chains[0])
+	}
+	return nil
 }

@@ -27,7 +27,12 @@ func (stopWrite) Error() string { return "no write" }
 // Update replaces an object (or its status, with subresource "status")
 // with what mutate returns. created reports a create through PUT.
 func (s *Store) Update(ctx context.Context, ns, name, subresource string, mutate Mutator, dryRun bool) (runtime.Object, bool, error) {
-	out, err := s.Storage.Update(ctx, s.key(ns, name), name, func(cur runtime.Object) (runtime.Object, error) {
+	key := s.key(ns, name)
+	var cached runtime.Object
+	if s.Cache != nil {
+		cached, _ = s.Cache.Get(key)
+	}
+	out, err := s.Storage.UpdateFrom(ctx, key, name, cached, func(cur runtime.Object) (runtime.Object, error) {
 		return s.prepareUpdate(ctx, ns, name, subresource, cur, mutate, dryRun)
 	})
 	var stop stopWrite
@@ -82,7 +87,9 @@ func (s *Store) prepareUpdate(ctx context.Context, ns, name, sub string, cur run
 		return nil, nil
 	case dryRun:
 		return nil, stopWrite{obj}
-	case apiequality.Semantic.DeepEqual(obj, cur):
+	// A binding always sets the empty spec.nodeName, so it is never a
+	// no-op, and comparing whole pods costs more than the rest of it.
+	case sub != "binding" && apiequality.Semantic.DeepEqual(obj, cur):
 		// Kubernetes skips no-op writes: the resourceVersion stays.
 		return nil, stopWrite{cur}
 	}

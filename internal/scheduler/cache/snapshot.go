@@ -76,7 +76,7 @@ func (c *Cache) UpdateSnapshot(s *Snapshot) {
 		s.list = zoneInterleaved(s.nodes)
 		clear(s.index)
 		for i, ni := range s.list {
-			s.index[ni.Node().Name] = i
+			s.index[ni.NodeName()] = i
 		}
 		s.nodeSetGen = c.nodeSetGen
 		affinityChanged = true
@@ -125,7 +125,7 @@ func zoneInterleaved(nodes map[string]*framework.NodeInfo) []*framework.NodeInfo
 	zones := make([]string, 0, len(byZone))
 	for z, l := range byZone {
 		zones = append(zones, z)
-		sort.Slice(l, func(i, j int) bool { return l[i].Node().Name < l[j].Node().Name })
+		sort.Slice(l, func(i, j int) bool { return l[i].NodeName() < l[j].NodeName() })
 	}
 	sort.Strings(zones)
 	out := make([]*framework.NodeInfo, 0, len(nodes))

@@ -17,7 +17,13 @@ type ImageState struct {
 
 // NodeInfo is a node with the pods on it and their aggregated requests.
 type NodeInfo struct {
-	node                         *corev1.Node
+	node *corev1.Node
+	// The node's name, cordon and taints, copied from node so that the
+	// filters every node goes through read the NodeInfo alone: the first
+	// touch of each large Node object is a cache miss per node per pod.
+	name                         string
+	unschedulable                bool
+	taints                       []corev1.Taint
 	Pods                         []*PodInfo
 	PodsWithAffinity             []*PodInfo
 	PodsWithRequiredAntiAffinity []*PodInfo
@@ -43,14 +49,26 @@ func NewNodeInfo() *NodeInfo {
 // Node returns the node, nil if only its pods are known.
 func (n *NodeInfo) Node() *corev1.Node { return n.node }
 
+// NodeName returns the node's name; the NodeInfo must have a node.
+func (n *NodeInfo) NodeName() string { return n.name }
+
+// Unschedulable returns the node's spec.unschedulable.
+func (n *NodeInfo) Unschedulable() bool { return n.unschedulable }
+
+// Taints returns the node's spec.taints, which must not be changed.
+func (n *NodeInfo) Taints() []corev1.Taint { return n.taints }
+
 // SetNode sets the node and its allocatable resources.
 func (n *NodeInfo) SetNode(node *corev1.Node) {
 	n.node = node
+	n.name, n.unschedulable, n.taints = node.Name, node.Spec.Unschedulable, node.Spec.Taints
 	n.Allocatable = *NewResource(node.Status.Allocatable)
 }
 
 // RemoveNode forgets the node but keeps its pods.
-func (n *NodeInfo) RemoveNode() { n.node = nil }
+func (n *NodeInfo) RemoveNode() {
+	n.node, n.name, n.unschedulable, n.taints = nil, "", false, nil
+}
 
 // AddPod adds a pod and its requests, ports and affinity.
 func (n *NodeInfo) AddPod(pi *PodInfo) {
@@ -117,6 +135,9 @@ func removeAt(pods []*PodInfo, i int) []*PodInfo {
 func (n *NodeInfo) Clone() *NodeInfo {
 	out := &NodeInfo{
 		node:                         n.node,
+		name:                         n.name,
+		unschedulable:                n.unschedulable,
+		taints:                       n.taints,
 		Pods:                         append([]*PodInfo(nil), n.Pods...),
 		PodsWithAffinity:             append([]*PodInfo(nil), n.PodsWithAffinity...),
 		PodsWithRequiredAntiAffinity: append([]*PodInfo(nil), n.PodsWithRequiredAntiAffinity...),

@@ -49,6 +49,9 @@ type Framework struct {
 	score      []weightedScore
 	reserve    []ReservePlugin
 	bind       []BindPlugin
+	// scoreBuf holds the per-plugin scores of RunScorePlugins, which the
+	// scheduling loop calls one pod at a time.
+	scoreBuf []NodeScore
 }
 
 // New builds every plugin in opts.Plugins from opts.Registry.
@@ -155,7 +158,19 @@ func (f *Framework) RunPreFilterPlugins(ctx context.Context, state *CycleState, 
 			return AsStatus(fmt.Errorf("running PreFilter plugin %q: %w", p.Name(), s.AsError())).WithPlugin(p.Name())
 		}
 	}
+	state.filters = f.filtersToRun(state)
 	return nil
+}
+
+// filtersToRun returns the Filter plugins whose PreFilter did not skip.
+func (f *Framework) filtersToRun(state *CycleState) []FilterPlugin {
+	out := make([]FilterPlugin, 0, len(f.filter))
+	for _, p := range f.filter {
+		if !state.SkipFilterPlugins[p.Name()] {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // RunPreFilterExtensionAddPod implements Handle.
@@ -189,10 +204,11 @@ func (f *Framework) RunPreFilterExtensionRemovePod(ctx context.Context, state *C
 // RunFilterPlugins runs the filters on one node; the first plugin that
 // rejects the node decides its status.
 func (f *Framework) RunFilterPlugins(ctx context.Context, state *CycleState, pod *corev1.Pod, nodeInfo *NodeInfo) *Status {
-	for _, p := range f.filter {
-		if state.SkipFilterPlugins[p.Name()] {
-			continue
-		}
+	filters := state.filters
+	if filters == nil { // PreFilter did not run
+		filters = f.filtersToRun(state)
+	}
+	for _, p := range filters {
 		s := p.Filter(ctx, state, pod, nodeInfo)
 		if s.IsSuccess() {
 			continue
@@ -227,7 +243,7 @@ func (f *Framework) addNominatedPods(ctx context.Context, state *CycleState, pod
 	if !f.HasNominatedPods() || nodeInfo.Node() == nil {
 		return state, nodeInfo, false, nil
 	}
-	nominated := f.NominatedPodsForNode(nodeInfo.Node().Name)
+	nominated := f.NominatedPodsForNode(nodeInfo.NodeName())
 	if len(nominated) == 0 {
 		return state, nodeInfo, false, nil
 	}
@@ -283,10 +299,16 @@ func (f *Framework) RunPreScorePlugins(ctx context.Context, state *CycleState, p
 
 // RunScorePlugins scores every node with every plugin in parallel,
 // normalizes, weighs and sums the scores. The result is in nodes' order.
+// Calls must not overlap.
 func (f *Framework) RunScorePlugins(ctx context.Context, state *CycleState, pod *corev1.Pod, nodes []*NodeInfo) ([]NodeScore, *Status) {
 	plugins := slices.DeleteFunc(slices.Clone(f.score), func(p weightedScore) bool { return state.SkipScorePlugins[p.Name()] })
 	perPlugin := make([][]NodeScore, len(plugins))
-	backing := make([]NodeScore, len(plugins)*len(nodes))
+	// Every entry is written below before it is read, so the buffer is
+	// reused from pod to pod rather than allocated and cleared each time.
+	if need := len(plugins) * len(nodes); cap(f.scoreBuf) < need {
+		f.scoreBuf = make([]NodeScore, need)
+	}
+	backing := f.scoreBuf[:len(plugins)*len(nodes)]
 	for i := range plugins {
 		perPlugin[i] = backing[i*len(nodes) : (i+1)*len(nodes) : (i+1)*len(nodes)]
 	}
@@ -294,7 +316,7 @@ func (f *Framework) RunScorePlugins(ctx context.Context, state *CycleState, pod 
 	defer cancel()
 	errc := make(chan *Status, 1)
 	f.par.Until(ctx, len(nodes), func(n int) {
-		name := nodes[n].Node().Name
+		name := nodes[n].NodeName()
 		for i, p := range plugins {
 			s, st := p.Score(ctx, state, pod, nodes[n])
 			if !st.IsSuccess() {
@@ -315,7 +337,7 @@ func (f *Framework) RunScorePlugins(ctx context.Context, state *CycleState, pod 
 	}
 	total := make([]NodeScore, len(nodes))
 	for n := range nodes {
-		total[n].Name = nodes[n].Node().Name
+		total[n].Name = nodes[n].NodeName()
 	}
 	for i, p := range plugins {
 		if ext := p.ScoreExtensions(); ext != nil {

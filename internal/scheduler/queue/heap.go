@@ -4,10 +4,17 @@ import "container/heap"
 
 // keyedHeap is a heap of items addressable by key.
 type keyedHeap[T any] struct {
-	items []T
+	// items keep their keys: each swap re-indexes two items, and
+	// computing a key (namespace/name) allocates.
+	items []keyed[T]
 	index map[string]int
 	key   func(T) string
 	less  func(a, b T) bool
+}
+
+type keyed[T any] struct {
+	key  string
+	item T
 }
 
 func newKeyedHeap[T any](key func(T) string, less func(a, b T) bool) *keyedHeap[T] {
@@ -18,43 +25,44 @@ func newKeyedHeap[T any](key func(T) string, less func(a, b T) bool) *keyedHeap[
 type heapImpl[T any] struct{ h *keyedHeap[T] }
 
 func (w heapImpl[T]) Len() int           { return len(w.h.items) }
-func (w heapImpl[T]) Less(i, j int) bool { return w.h.less(w.h.items[i], w.h.items[j]) }
+func (w heapImpl[T]) Less(i, j int) bool { return w.h.less(w.h.items[i].item, w.h.items[j].item) }
 func (w heapImpl[T]) Swap(i, j int) {
 	h := w.h
 	h.items[i], h.items[j] = h.items[j], h.items[i]
-	h.index[h.key(h.items[i])] = i
-	h.index[h.key(h.items[j])] = j
+	h.index[h.items[i].key] = i
+	h.index[h.items[j].key] = j
 }
 func (w heapImpl[T]) Push(x any) {
 	h := w.h
-	h.index[h.key(x.(T))] = len(h.items)
-	h.items = append(h.items, x.(T))
+	e := x.(keyed[T])
+	h.index[e.key] = len(h.items)
+	h.items = append(h.items, e)
 }
 func (w heapImpl[T]) Pop() any {
 	h := w.h
 	n := len(h.items) - 1
 	x := h.items[n]
-	var zero T
-	h.items[n] = zero
+	h.items[n] = keyed[T]{}
 	h.items = h.items[:n]
-	delete(h.index, h.key(x))
-	return x
+	delete(h.index, x.key)
+	return x.item
 }
 
 // AddOrUpdate inserts x or replaces the item with x's key.
 func (h *keyedHeap[T]) AddOrUpdate(x T) {
-	if i, ok := h.index[h.key(x)]; ok {
-		h.items[i] = x
+	k := h.key(x)
+	if i, ok := h.index[k]; ok {
+		h.items[i].item = x
 		heap.Fix(heapImpl[T]{h}, i)
 		return
 	}
-	heap.Push(heapImpl[T]{h}, x)
+	heap.Push(heapImpl[T]{h}, keyed[T]{k, x})
 }
 
 // Get returns the item with key k.
 func (h *keyedHeap[T]) Get(k string) (T, bool) {
 	if i, ok := h.index[k]; ok {
-		return h.items[i], true
+		return h.items[i].item, true
 	}
 	var zero T
 	return zero, false
@@ -75,7 +83,7 @@ func (h *keyedHeap[T]) Peek() (T, bool) {
 		var zero T
 		return zero, false
 	}
-	return h.items[0], true
+	return h.items[0].item, true
 }
 
 // Pop removes and returns the top item.

@@ -40,9 +40,9 @@ func (q *PriorityQueue) state() string {
 		}
 		return s
 	}
-	active := append([]*QueuedPodInfo(nil), q.active.items...)
+	active := itemsOf(q.active)
 	sortBy(active, activeLess)
-	backoff := append([]*QueuedPodInfo(nil), q.backoff.items...)
+	backoff := itemsOf(q.backoff)
 	sortBy(backoff, q.backoffLess)
 	var unsched []*QueuedPodInfo
 	for _, p := range q.unschedulable {
@@ -50,6 +50,14 @@ func (q *PriorityQueue) state() string {
 	}
 	sortBy(unsched, func(a, b *QueuedPodInfo) bool { return a.Pod.Name < b.Pod.Name })
 	return fmt.Sprintf("active:%s | backoff:%s | unschedulable:%s", names(active), names(backoff), names(unsched))
+}
+
+func itemsOf(h *keyedHeap[*QueuedPodInfo]) []*QueuedPodInfo {
+	var out []*QueuedPodInfo
+	for _, e := range h.items {
+		out = append(out, e.item)
+	}
+	return out
 }
 
 func sortBy(l []*QueuedPodInfo, less func(a, b *QueuedPodInfo) bool) {

@@ -77,7 +77,7 @@ func (e *Env) Filter(t *testing.T, pod *corev1.Pod) map[string]string {
 	}
 	out := map[string]string{}
 	for _, ni := range e.Snapshot.List() {
-		out[ni.Node().Name] = StatusString(e.Fwk.RunFilterPlugins(ctx, state, pod, ni))
+		out[ni.NodeName()] = StatusString(e.Fwk.RunFilterPlugins(ctx, state, pod, ni))
 	}
 	return out
 }

@@ -6,6 +6,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/rest"
 
 	"github.com/skiff-sh/skiff/internal/scheduler/framework"
 )
@@ -29,5 +30,13 @@ func (p *Plugin) Bind(ctx context.Context, _ *framework.CycleState, pod *corev1.
 		ObjectMeta: metav1.ObjectMeta{Namespace: pod.Namespace, Name: pod.Name, UID: pod.UID},
 		Target:     corev1.ObjectReference{Kind: "Node", Name: node},
 	}
-	return framework.AsStatus(p.h.ClientSet().CoreV1().Pods(pod.Namespace).Bind(ctx, b, metav1.CreateOptions{}))
+	core := p.h.ClientSet().CoreV1()
+	// The typed Bind turns its empty CreateOptions into (no) query
+	// parameters by reflection on every call; posting the Binding directly
+	// sends the same request for a fraction of the CPU. Fake clientsets
+	// have no REST client and take the typed path.
+	if rc, ok := core.RESTClient().(*rest.RESTClient); ok && rc != nil {
+		return framework.AsStatus(rc.Post().Namespace(pod.Namespace).Resource("pods").Name(pod.Name).SubResource("binding").Body(b).Do(ctx).Error())
+	}
+	return framework.AsStatus(core.Pods(pod.Namespace).Bind(ctx, b, metav1.CreateOptions{}))
 }

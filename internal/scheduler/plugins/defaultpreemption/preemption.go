@@ -109,8 +109,8 @@ func (p *Plugin) findCandidates(ctx context.Context, state *framework.CycleState
 	statuses := framework.NodeToStatus{}
 	var potential []*framework.NodeInfo
 	for _, ni := range p.h.SnapshotSharedLister().List() {
-		if m[ni.Node().Name].Code() == framework.UnschedulableAndUnresolvable {
-			statuses[ni.Node().Name] = framework.NewStatus(framework.UnschedulableAndUnresolvable, ErrReasonNotHelpful)
+		if m[ni.NodeName()].Code() == framework.UnschedulableAndUnresolvable {
+			statuses[ni.NodeName()] = framework.NewStatus(framework.UnschedulableAndUnresolvable, ErrReasonNotHelpful)
 			continue
 		}
 		potential = append(potential, ni)
@@ -135,7 +135,7 @@ func (p *Plugin) findCandidates(ctx context.Context, state *framework.CycleState
 		defer mu.Unlock()
 		switch {
 		case st.IsSuccess():
-			cands = append(cands, candidate{node: ni.Node().Name, victims: victims, pdbViolations: violations})
+			cands = append(cands, candidate{node: ni.NodeName(), victims: victims, pdbViolations: violations})
 			if len(cands) >= want {
 				cancel()
 			}
@@ -145,7 +145,7 @@ func (p *Plugin) findCandidates(ctx context.Context, state *framework.CycleState
 			}
 			cancel()
 		default:
-			statuses[ni.Node().Name] = st
+			statuses[ni.NodeName()] = st
 		}
 	})
 	if firstErr != nil && len(cands) == 0 {

@@ -32,7 +32,7 @@ func (*Plugin) EventsToRegister() []framework.ClusterEvent {
 
 // Filter implements framework.FilterPlugin.
 func (*Plugin) Filter(_ context.Context, _ *framework.CycleState, pod *corev1.Pod, ni *framework.NodeInfo) *framework.Status {
-	if pod.Spec.NodeName == "" || pod.Spec.NodeName == ni.Node().Name {
+	if pod.Spec.NodeName == "" || pod.Spec.NodeName == ni.NodeName() {
 		return nil
 	}
 	return framework.NewStatus(framework.UnschedulableAndUnresolvable, ErrReason)

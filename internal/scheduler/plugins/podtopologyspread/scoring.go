@@ -115,7 +115,7 @@ func (p *Plugin) countDomains(ctx context.Context, pod *corev1.Pod, s *preScoreS
 // the node's domains (fewer is better, reversed by NormalizeScore).
 func (p *Plugin) Score(_ context.Context, state *framework.CycleState, pod *corev1.Pod, ni *framework.NodeInfo) (int64, *framework.Status) {
 	s, ok := state.Read(preScoreKey).(*preScoreState)
-	if !ok || s.ignored[ni.Node().Name] {
+	if !ok || s.ignored[ni.NodeName()] {
 		return 0, nil
 	}
 	node := ni.Node()

@@ -39,7 +39,7 @@ func ErrReasonUntolerated(t *corev1.Taint) string {
 
 // Filter implements framework.FilterPlugin.
 func (*Plugin) Filter(_ context.Context, _ *framework.CycleState, pod *corev1.Pod, ni *framework.NodeInfo) *framework.Status {
-	t, found := framework.FindUntoleratedTaint(ni.Node().Spec.Taints, pod.Spec.Tolerations, func(t *corev1.Taint) bool {
+	t, found := framework.FindUntoleratedTaint(ni.Taints(), pod.Spec.Tolerations, func(t *corev1.Taint) bool {
 		return t.Effect == corev1.TaintEffectNoSchedule || t.Effect == corev1.TaintEffectNoExecute
 	})
 	if !found {
@@ -70,8 +70,9 @@ func (*Plugin) PreScore(_ context.Context, state *framework.CycleState, pod *cor
 func (*Plugin) Score(_ context.Context, state *framework.CycleState, _ *corev1.Pod, ni *framework.NodeInfo) (int64, *framework.Status) {
 	tol, _ := state.Read(stateKey).(preScoreState)
 	var n int64
-	for i := range ni.Node().Spec.Taints {
-		t := &ni.Node().Spec.Taints[i]
+	taints := ni.Taints()
+	for i := range taints {
+		t := &taints[i]
 		if t.Effect == corev1.TaintEffectPreferNoSchedule && !framework.TolerationsTolerate(tol, t) {
 			n++
 		}
