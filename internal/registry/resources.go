@@ -73,6 +73,7 @@ var (
 	scheduling  = schema.GroupVersion{Group: "scheduling.k8s.io", Version: "v1"}
 	events      = schema.GroupVersion{Group: "events.k8s.io", Version: "v1"}
 	apiext      = schema.GroupVersion{Group: "apiextensions.k8s.io", Version: "v1"}
+	nodeGV      = schema.GroupVersion{Group: "node.k8s.io", Version: "v1"}
 )
 
 // Builtin returns the built-in resources in the order discovery lists them.
@@ -119,6 +120,12 @@ func Builtin() []Resource {
 		createOnUpdate(group(rbac, "clusterrolebindings", "ClusterRoleBinding", false, nil)),
 
 		group(storageGV, "storageclasses", "StorageClass", false, []string{"sc"}),
+		group(storageGV, "csidrivers", "CSIDriver", false, nil),
+		group(storageGV, "csinodes", "CSINode", false, nil),
+		group(storageGV, "csistoragecapacities", "CSIStorageCapacity", true, nil),
+		group(storageGV, "volumeattachments", "VolumeAttachment", false, nil, "status"),
+
+		group(nodeGV, "runtimeclasses", "RuntimeClass", false, nil),
 
 		group(policy, "poddisruptionbudgets", "PodDisruptionBudget", true, []string{"pdb"}, "status"),
 

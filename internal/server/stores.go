@@ -23,6 +23,7 @@ import (
 	"github.com/skiff-sh/skiff/internal/registry/events"
 	"github.com/skiff-sh/skiff/internal/registry/generic"
 	"github.com/skiff-sh/skiff/internal/registry/networking"
+	"github.com/skiff-sh/skiff/internal/registry/node"
 	"github.com/skiff-sh/skiff/internal/registry/policy"
 	"github.com/skiff-sh/skiff/internal/registry/rbac"
 	"github.com/skiff-sh/skiff/internal/registry/rest"
@@ -47,6 +48,7 @@ func strategies() map[string]rest.Strategies {
 		"scheduling.k8s.io":         scheduling.Strategies(),
 		"events.k8s.io":             events.Strategies(),
 		"apiextensions.k8s.io":      apiextensions.Strategies(),
+		"node.k8s.io":               node.Strategies(),
 	}
 }
 
