@@ -53,7 +53,9 @@ func podWithClass(class string, mut func(*corev1.PodSpec)) *corev1.Pod {
 }
 
 func TestRuntimeClassRejects(t *testing.T) {
-	cpu := func(q string) corev1.ResourceList { return corev1.ResourceList{corev1.ResourceCPU: resource.MustParse(q)} }
+	cpu := func(q string) corev1.ResourceList {
+		return corev1.ResourceList{corev1.ResourceCPU: resource.MustParse(q)}
+	}
 	cases := []struct {
 		name string
 		pod  *corev1.Pod
