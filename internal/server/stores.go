@@ -7,6 +7,7 @@ import (
 	"time"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
+	autoscalingv1 "k8s.io/api/autoscaling/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/runtime/serializer/protobuf"
@@ -59,7 +60,11 @@ func buildStores(client *clientv3.Client, cacheSize int, metrics *storage.Metric
 	strats := strategies()
 	var out []*generic.Store
 	for _, res := range registry.Builtin() {
-		strat := strats[res.Group][res.Resource]
+		// A group serving two versions of a resource keys the second by version.
+		strat := strats[res.Group][res.Version+"/"+res.Resource]
+		if strat == nil {
+			strat = strats[res.Group][res.Resource]
+		}
 		if strat == nil {
 			return nil, fmt.Errorf("no strategy for %s", res.GroupResource())
 		}
@@ -72,7 +77,11 @@ func buildStores(client *clientv3.Client, cacheSize int, metrics *storage.Metric
 		if err != nil {
 			return nil, err
 		}
-		st := storage.NewStore(client, codec, res.GroupResource(), gvk, "/registry/"+res.StoragePrefix()+"/", newFunc)
+		var resCodec runtime.Codec = codec
+		if res.GroupVersion() == autoscalingv1.SchemeGroupVersion {
+			resCodec = autoscaling.V1Codec{Storage: codec}
+		}
+		st := storage.NewStore(client, resCodec, res.GroupResource(), gvk, "/registry/"+res.StoragePrefix()+"/", newFunc)
 		st.Metrics = metrics
 		out = append(out, &generic.Store{
 			Resource: res, Strategy: strat, Storage: st,
