@@ -3,6 +3,8 @@ package integration
 import (
 	"context"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -80,8 +82,30 @@ func TestHPAV1(t *testing.T) {
 			t.Errorf("autoscaling discovery: %+v", grp)
 		}
 	}
-	out := newKubectl(t, c).must("get", "hpa.v1.autoscaling")
+	k := newKubectl(t, c)
+	out := k.must("get", "hpa.v1.autoscaling")
 	if !strings.Contains(out, "REFERENCE") || !strings.Contains(out, "Deployment/web") {
 		t.Errorf("kubectl get hpa.v1.autoscaling:\n%s", out)
 	}
+	manifest := filepath.Join(t.TempDir(), "hpa.yaml")
+	if err := os.WriteFile(manifest, []byte(hpaV1Manifest), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{"apply", "-f", manifest}, {"apply", "--server-side", "-f", manifest}} {
+		k.must(args...)
+	}
+	applied, err := v2.Get(ctx, "api", metav1.GetOptions{})
+	if err != nil || *applied.Spec.Metrics[0].Resource.Target.AverageUtilization != 70 {
+		t.Errorf("applied v1 manifest: %v %+v", err, applied)
+	}
 }
+
+const hpaV1Manifest = `apiVersion: autoscaling/v1
+kind: HorizontalPodAutoscaler
+metadata:
+  name: api
+spec:
+  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: api}
+  maxReplicas: 4
+  targetCPUUtilizationPercentage: 70
+`
