@@ -27,7 +27,7 @@ var allVerbs = metav1.Verbs{"create", "delete", "deletecollection", "get", "list
 // except deletecollection for namespaces, as in Kubernetes, and those of
 // the virtual APIs (get and list for metrics, create for reviews).
 func verbsOf(res registry.Resource) metav1.Verbs {
-	if v, ok := virtualAPIs[res.Group]; ok {
+	if v, ok := virtualFor(res.Group, res.Resource); ok {
 		return v.verbs
 	}
 	if res.Group == "" && res.Resource == "namespaces" {

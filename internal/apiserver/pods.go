@@ -29,7 +29,8 @@ func successStatus(code int) *metav1.Status {
 }
 
 // serveBinding assigns a pod to a node, as the scheduler does through
-// pods/binding: it sets spec.nodeName once and PodScheduled=True.
+// pods/binding or v1 bindings: it sets spec.nodeName once and
+// PodScheduled=True.
 func (h *resourceHandler) serveBinding(w http.ResponseWriter, r *http.Request, ri *requestInfo) error {
 	out, err := negotiate(r)
 	if err != nil {
@@ -53,7 +54,12 @@ func (h *resourceHandler) serveBinding(w http.ResponseWriter, r *http.Request, r
 	if err != nil {
 		return err
 	}
-	_, _, err = h.store.Update(r.Context(), ri.Namespace, ri.Name, "binding", func(cur runtime.Object) (runtime.Object, error) {
+	// POST .../bindings names the pod in the body; pods/NAME/binding in the URL.
+	name := ri.Name
+	if name == "" {
+		name = b.Name
+	}
+	_, _, err = h.store.Update(r.Context(), ri.Namespace, name, "binding", func(cur runtime.Object) (runtime.Object, error) {
 		return bindPod(cur, b)
 	}, dry)
 	if err != nil {

@@ -183,7 +183,7 @@ func (s *Server) authorize(r *http.Request, u *authn.User, ri *requestInfo) erro
 }
 
 func (s *Server) serveResource(w http.ResponseWriter, r *http.Request, ri *requestInfo) {
-	if v, ok := virtualAPIs[ri.Group]; ok {
+	if v, ok := virtualFor(ri.Group, ri.Resource); ok {
 		v.serve(s, w, r, ri)
 		return
 	}

@@ -1,7 +1,9 @@
 package apiserver
 
 import (
+	"maps"
 	"net/http"
+	"slices"
 	"sort"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -36,6 +38,9 @@ func virtualResources() []registry.Resource {
 	var out []registry.Resource
 	for _, g := range groups {
 		out = append(out, virtualAPIs[g].resources...)
+	}
+	for _, res := range slices.Sorted(maps.Keys(coreVirtualAPIs)) {
+		out = append(out, coreVirtualAPIs[res].resources...)
 	}
 	return out
 }

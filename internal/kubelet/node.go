@@ -67,6 +67,9 @@ func (k *Kubelet) registerOnce(ctx context.Context) error {
 			return fmt.Errorf("update node labels: %w", err)
 		}
 	}
+	if err := k.ensureCSINode(ctx, node); err != nil {
+		return err
+	}
 	return k.updateNodeStatus(ctx, node)
 }
 

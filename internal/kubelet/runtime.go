@@ -87,6 +87,10 @@ func (k *Kubelet) ensureSandbox(ctx context.Context, pod *corev1.Pod, rt *podRun
 			return "", nil, err
 		}
 	}
+	handler, err := k.runtimeHandler(ctx, pod)
+	if err != nil {
+		return "", nil, err
+	}
 	cfg, err := k.sandboxConfig(pod, attempt)
 	if err != nil {
 		return "", nil, err
@@ -94,7 +98,7 @@ func (k *Kubelet) ensureSandbox(ctx context.Context, pod *corev1.Pod, rt *podRun
 	if err := os.MkdirAll(cfg.LogDirectory, 0o755); err != nil {
 		return "", nil, fmt.Errorf("pod log dir: %w", err)
 	}
-	resp, err := k.cfg.Runtime.RunPodSandbox(ctx, &runtimeapi.RunPodSandboxRequest{Config: cfg})
+	resp, err := k.cfg.Runtime.RunPodSandbox(ctx, &runtimeapi.RunPodSandboxRequest{Config: cfg, RuntimeHandler: handler})
 	if err != nil {
 		return "", nil, fmt.Errorf("run sandbox: %w", err)
 	}

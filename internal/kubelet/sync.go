@@ -51,6 +51,7 @@ func (k *Kubelet) syncPod(ctx context.Context, w *worker, pod *corev1.Pod) (time
 	}
 	sandboxID, sandboxCfg, err := k.ensureSandbox(ctx, pod, rt)
 	if err != nil {
+		k.recorder.Eventf(pod, corev1.EventTypeWarning, "FailedCreatePodSandBox", "Failed to create pod sandbox: %v", err)
 		return 0, false, err
 	}
 	sb, err := k.cfg.Runtime.PodSandboxStatus(ctx, &runtimeapi.PodSandboxStatusRequest{PodSandboxId: sandboxID})

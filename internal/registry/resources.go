@@ -64,16 +64,19 @@ var (
 	apps        = schema.GroupVersion{Group: "apps", Version: "v1"}
 	batch       = schema.GroupVersion{Group: "batch", Version: "v1"}
 	autoscaling = schema.GroupVersion{Group: "autoscaling", Version: "v2"}
-	coord       = schema.GroupVersion{Group: "coordination.k8s.io", Version: "v1"}
-	discovery   = schema.GroupVersion{Group: "discovery.k8s.io", Version: "v1"}
-	networking  = schema.GroupVersion{Group: "networking.k8s.io", Version: "v1"}
-	rbac        = schema.GroupVersion{Group: "rbac.authorization.k8s.io", Version: "v1"}
-	storageGV   = schema.GroupVersion{Group: "storage.k8s.io", Version: "v1"}
-	policy      = schema.GroupVersion{Group: "policy", Version: "v1"}
-	scheduling  = schema.GroupVersion{Group: "scheduling.k8s.io", Version: "v1"}
-	events      = schema.GroupVersion{Group: "events.k8s.io", Version: "v1"}
-	apiext      = schema.GroupVersion{Group: "apiextensions.k8s.io", Version: "v1"}
-	flowcontrol = schema.GroupVersion{Group: "flowcontrol.apiserver.k8s.io", Version: "v1"}
+	// autoscalingV1 is served converted from v2, which stays stored and preferred.
+	autoscalingV1 = schema.GroupVersion{Group: "autoscaling", Version: "v1"}
+	coord         = schema.GroupVersion{Group: "coordination.k8s.io", Version: "v1"}
+	discovery     = schema.GroupVersion{Group: "discovery.k8s.io", Version: "v1"}
+	networking    = schema.GroupVersion{Group: "networking.k8s.io", Version: "v1"}
+	rbac          = schema.GroupVersion{Group: "rbac.authorization.k8s.io", Version: "v1"}
+	storageGV     = schema.GroupVersion{Group: "storage.k8s.io", Version: "v1"}
+	policy        = schema.GroupVersion{Group: "policy", Version: "v1"}
+	scheduling    = schema.GroupVersion{Group: "scheduling.k8s.io", Version: "v1"}
+	events        = schema.GroupVersion{Group: "events.k8s.io", Version: "v1"}
+	apiext        = schema.GroupVersion{Group: "apiextensions.k8s.io", Version: "v1"}
+	nodeGV        = schema.GroupVersion{Group: "node.k8s.io", Version: "v1"}
+	flowcontrol   = schema.GroupVersion{Group: "flowcontrol.apiserver.k8s.io", Version: "v1"}
 )
 
 // Builtin returns the built-in resources in the order discovery lists them.
@@ -105,6 +108,7 @@ func Builtin() []Resource {
 		withCategories(group(batch, "cronjobs", "CronJob", true, []string{"cj"}, "status"), all),
 
 		withCategories(group(autoscaling, "horizontalpodautoscalers", "HorizontalPodAutoscaler", true, []string{"hpa"}, "status"), all),
+		withCategories(group(autoscalingV1, "horizontalpodautoscalers", "HorizontalPodAutoscaler", true, []string{"hpa"}, "status"), all),
 
 		createOnUpdate(group(coord, "leases", "Lease", true, nil)),
 
@@ -120,6 +124,12 @@ func Builtin() []Resource {
 		createOnUpdate(group(rbac, "clusterrolebindings", "ClusterRoleBinding", false, nil)),
 
 		group(storageGV, "storageclasses", "StorageClass", false, []string{"sc"}),
+		group(storageGV, "csidrivers", "CSIDriver", false, nil),
+		group(storageGV, "csinodes", "CSINode", false, nil),
+		group(storageGV, "csistoragecapacities", "CSIStorageCapacity", true, nil),
+		group(storageGV, "volumeattachments", "VolumeAttachment", false, nil, "status"),
+
+		group(nodeGV, "runtimeclasses", "RuntimeClass", false, nil),
 
 		group(policy, "poddisruptionbudgets", "PodDisruptionBudget", true, []string{"pdb"}, "status"),
 

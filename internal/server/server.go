@@ -17,6 +17,7 @@ import (
 	"golang.org/x/sync/errgroup"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
+	nodev1 "k8s.io/api/node/v1"
 	schedulingv1 "k8s.io/api/scheduling/v1"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	"k8s.io/client-go/rest"
@@ -193,6 +194,7 @@ func (s *Server) wire(client *clientv3.Client, stores []*generic.Store) error {
 		admission.DefaultIngressClass{List: ingressClassLister(storeFor(stores, networkingv1.SchemeGroupVersion.WithResource("ingressclasses")))},
 		admission.NewPriority(storeFor(stores, schedulingv1.SchemeGroupVersion.WithResource("priorityclasses"))),
 		admission.DefaultTolerationSeconds{Seconds: 300},
+		admission.NewRuntimeClass(storeFor(stores, nodev1.SchemeGroupVersion.WithResource("runtimeclasses"))),
 	}
 	alloc, err := s.allocator(client)
 	if err != nil {

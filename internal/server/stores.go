@@ -7,6 +7,7 @@ import (
 	"time"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
+	autoscalingv1 "k8s.io/api/autoscaling/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/runtime/serializer/protobuf"
@@ -24,6 +25,7 @@ import (
 	"github.com/skiff-sh/skiff/internal/registry/flowcontrol"
 	"github.com/skiff-sh/skiff/internal/registry/generic"
 	"github.com/skiff-sh/skiff/internal/registry/networking"
+	"github.com/skiff-sh/skiff/internal/registry/node"
 	"github.com/skiff-sh/skiff/internal/registry/policy"
 	"github.com/skiff-sh/skiff/internal/registry/rbac"
 	"github.com/skiff-sh/skiff/internal/registry/rest"
@@ -48,6 +50,7 @@ func strategies() map[string]rest.Strategies {
 		"scheduling.k8s.io":         scheduling.Strategies(),
 		"events.k8s.io":             events.Strategies(),
 		"apiextensions.k8s.io":      apiextensions.Strategies(),
+		"node.k8s.io":               node.Strategies(),
 
 		"flowcontrol.apiserver.k8s.io": flowcontrol.Strategies(),
 	}
@@ -60,7 +63,11 @@ func buildStores(client *clientv3.Client, cacheSize int, metrics *storage.Metric
 	strats := strategies()
 	var out []*generic.Store
 	for _, res := range registry.Builtin() {
-		strat := strats[res.Group][res.Resource]
+		// A group serving two versions of a resource keys the second by version.
+		strat := strats[res.Group][res.Version+"/"+res.Resource]
+		if strat == nil {
+			strat = strats[res.Group][res.Resource]
+		}
 		if strat == nil {
 			return nil, fmt.Errorf("no strategy for %s", res.GroupResource())
 		}
@@ -73,7 +80,11 @@ func buildStores(client *clientv3.Client, cacheSize int, metrics *storage.Metric
 		if err != nil {
 			return nil, err
 		}
-		st := storage.NewStore(client, codec, res.GroupResource(), gvk, "/registry/"+res.StoragePrefix()+"/", newFunc)
+		var resCodec runtime.Codec = codec
+		if res.GroupVersion() == autoscalingv1.SchemeGroupVersion {
+			resCodec = autoscaling.V1Codec{Storage: codec}
+		}
+		st := storage.NewStore(client, resCodec, res.GroupResource(), gvk, "/registry/"+res.StoragePrefix()+"/", newFunc)
 		st.Metrics = metrics
 		out = append(out, &generic.Store{
 			Resource: res, Strategy: strat, Storage: st,

@@ -18,7 +18,7 @@ import (
 
 // Strategies returns the strategies of the autoscaling group.
 func Strategies() rest.Strategies {
-	return rest.Strategies{"horizontalpodautoscalers": hpaStrategy}
+	return rest.Strategies{"horizontalpodautoscalers": hpaStrategy, V1Key: v1Strategy{hpaStrategy}}
 }
 
 var (

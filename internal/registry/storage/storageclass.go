@@ -28,11 +28,17 @@ var (
 
 // Strategies returns the strategies of storage.k8s.io.
 func Strategies() rest.Strategies {
-	return rest.Strategies{"storageclasses": rest.Simple{
-		DefaultFn:        defaultClass,
-		ValidateFn:       validateClass,
-		ValidateUpdateFn: validateClassUpdate,
-	}}
+	return rest.Strategies{
+		"storageclasses": rest.Simple{
+			DefaultFn:        defaultClass,
+			ValidateFn:       validateClass,
+			ValidateUpdateFn: validateClassUpdate,
+		},
+		"csidrivers":           csiDriverStrategy(),
+		"csinodes":             csiNodeStrategy(),
+		"csistoragecapacities": capacityStrategy(),
+		"volumeattachments":    volumeAttachmentStrategy(),
+	}
 }
 
 func defaultClass(obj runtime.Object) {
