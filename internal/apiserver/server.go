@@ -55,6 +55,9 @@ type Config struct {
 	Extra map[string]http.Handler
 	// Tokens issues serviceaccounts/token (TokenRequest); nil disables it.
 	Tokens TokenIssuer
+	// APIAudiences are the token audiences the server accepts
+	// (--api-audiences); a TokenReview without audiences checks these.
+	APIAudiences []string
 	// ExternalAddress is host:port advertised in /api discovery.
 	ExternalAddress string
 	Log             *slog.Logger
@@ -124,6 +127,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	u, err := s.authenticate(r)
+	if err == nil {
+		u, err = s.impersonate(r, u)
+	}
 	if err != nil {
 		writeError(w, r, err)
 		return
@@ -136,7 +142,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	r = r.WithContext(withValue(r.Context(), userKey, u))
+	r = r.WithContext(authn.WithUser(r.Context(), u))
 	if !isResource {
 		s.serveNonResource(w, r)
 		return

@@ -121,6 +121,7 @@ func (s *Server) Run(ctx context.Context) error {
 	}
 	api := apiserver.New(apiserver.Config{
 		Stores: stores, Authenticator: auth, Tokens: auth.tokens, Extra: auth.extraHandlers(),
+		APIAudiences:      []string{auth.tokens.Issuer},
 		Ready:             func(ctx context.Context) error { _, err := client.Get(ctx, "health"); return err },
 		ExternalAddress:   net.JoinHostPort(s.advertise(), strconv.Itoa(s.cfg.SecurePort)),
 		Log:               s.log,
