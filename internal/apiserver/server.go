@@ -212,7 +212,7 @@ func (s *Server) serveSubresource(w http.ResponseWriter, r *http.Request, h *res
 		return apierrors.NewNotFound(res.GroupResource(), ri.Name)
 	}
 	switch sub, verb := ri.Subresource, ri.Verb; {
-	case sub == "status" && (verb == "get" || verb == "update" || verb == "patch"):
+	case (sub == "status" || sub == "approval") && (verb == "get" || verb == "update" || verb == "patch"):
 		h.serve(w, r, ri)
 		return nil
 	case sub == "finalize" && verb == "update":
