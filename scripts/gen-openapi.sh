@@ -30,6 +30,7 @@ pkgs=(
 	k8s.io/api/events/v1
 	k8s.io/api/flowcontrol/v1
 	k8s.io/api/authentication/v1
+	k8s.io/api/certificates/v1
 	k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1
 	k8s.io/apimachinery/pkg/apis/meta/v1
 	k8s.io/apimachinery/pkg/api/resource

@@ -30,6 +30,9 @@ func controllerFlags(fs *flag.FlagSet, o *controllerctx.Options) *controllerFlag
 	fs.IntVar(&o.NodeCIDRMaskSize, "node-cidr-mask-size", d.NodeCIDRMaskSize, "prefix length of each node's pod range")
 	fs.DurationVar(&o.NodeMonitorGracePeriod, "node-monitor-grace-period", d.NodeMonitorGracePeriod, "how long a node may miss lease renewals before it is marked not ready")
 	fs.IntVar(&o.Workers, "concurrent-syncs", d.Workers, "workers per controller")
+	fs.StringVar(&o.ClusterSigningCertFile, "cluster-signing-cert-file", "", "PEM CA certificate that signs approved CertificateSigningRequests (the server's own CA when run inside skiff server)")
+	fs.StringVar(&o.ClusterSigningKeyFile, "cluster-signing-key-file", "", "PEM PKCS#8 key of --cluster-signing-cert-file")
+	fs.DurationVar(&o.ClusterSigningDuration, "cluster-signing-duration", d.ClusterSigningDuration, "longest validity of a signed certificate")
 	fs.Var(&v.lbPool, "loadbalancer-ip-pool", "IPv4 ranges (CIDR or first-last) LoadBalancer Services get addresses from; default: node addresses (repeatable or comma-separated)")
 	return v
 }

@@ -9,7 +9,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
-	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"github.com/skiff-sh/skiff/internal/auth/authn"
 	"github.com/skiff-sh/skiff/internal/registry"
@@ -21,77 +20,105 @@ var (
 	// reviewVerbs: a review is only ever created, and never stored.
 	reviewVerbs = metav1.Verbs{"create"}
 
-	authorizationResources = []registry.Resource{{GroupVersionResource: authorizationGV.WithResource("selfsubjectaccessreviews"), Kind: "SelfSubjectAccessReview", Singular: "selfsubjectaccessreview"}}
+	authorizationResources = []registry.Resource{
+		reviewResource(authorizationGV, "localsubjectaccessreviews", "LocalSubjectAccessReview", true),
+		reviewResource(authorizationGV, "selfsubjectaccessreviews", "SelfSubjectAccessReview", false),
+		reviewResource(authorizationGV, "selfsubjectrulesreviews", "SelfSubjectRulesReview", false),
+		reviewResource(authorizationGV, "subjectaccessreviews", "SubjectAccessReview", false),
+	}
 	// kubectl auth whoami asks selfsubjectreviews.
-	authenticationResources = []registry.Resource{{GroupVersionResource: authenticationGV.WithResource("selfsubjectreviews"), Kind: "SelfSubjectReview", Singular: "selfsubjectreview"}}
+	authenticationResources = []registry.Resource{
+		reviewResource(authenticationGV, "selfsubjectreviews", "SelfSubjectReview", false),
+		reviewResource(authenticationGV, "tokenreviews", "TokenReview", false),
+	}
 )
 
-// serveReview answers `kubectl auth can-i` (SelfSubjectAccessReview: may
-// I do this?) and `kubectl auth whoami` (SelfSubjectReview: who am I?)
-// for the requesting user, with 201 and the review's status, as
-// Kubernetes does.
+func reviewResource(gv schema.GroupVersion, res, kind string, namespaced bool) registry.Resource {
+	return registry.Resource{GroupVersionResource: gv.WithResource(res), Kind: kind, Singular: res[:len(res)-1], Namespaced: namespaced}
+}
+
+// reviewFunc computes a review of kind for user u from the request body.
+type reviewFunc func(s *Server, rv *reviewRequest) (runtime.Object, error)
+
+// reviewRequest is one review being answered.
+type reviewRequest struct {
+	w    http.ResponseWriter
+	r    *http.Request
+	ri   *requestInfo
+	res  registry.Resource
+	data []byte
+	user *authn.User
+}
+
+// decode reads the body into obj, whose kind is the resource's.
+func (rv *reviewRequest) decode(obj runtime.Object) error {
+	if err := decodeBody(rv.w, rv.r, rv.data, obj, rv.res.GVK()); err != nil {
+		return err
+	}
+	obj.GetObjectKind().SetGroupVersionKind(rv.res.GVK())
+	return nil
+}
+
+var reviewFuncs = map[string]reviewFunc{
+	"SelfSubjectReview":        (*Server).selfSubjectReview,
+	"TokenReview":              (*Server).tokenReview,
+	"SelfSubjectAccessReview":  (*Server).selfSubjectAccessReview,
+	"SubjectAccessReview":      (*Server).subjectAccessReview,
+	"LocalSubjectAccessReview": (*Server).localSubjectAccessReview,
+	"SelfSubjectRulesReview":   (*Server).selfSubjectRulesReview,
+}
+
+// serveReview answers the review kinds (kubectl auth can-i and whoami,
+// webhooks' TokenReview and SubjectAccessReview) with 201 and the
+// review's status, as Kubernetes does; nothing is stored.
 func (s *Server) serveReview(w http.ResponseWriter, r *http.Request, ri *requestInfo) {
 	obj, err := s.review(w, r, ri)
 	writeComputed(w, r, http.StatusCreated, obj, err)
 }
 
 func (s *Server) review(w http.ResponseWriter, r *http.Request, ri *requestInfo) (runtime.Object, error) {
-	gr := schema.GroupResource{Group: ri.Group, Resource: ri.Resource}
+	gvr := schema.GroupVersionResource{Group: ri.Group, Version: ri.Version, Resource: ri.Resource}
 	var res *registry.Resource
 	for _, c := range append(authorizationResources, authenticationResources...) {
-		if c.GroupVersionResource == (schema.GroupVersionResource{Group: ri.Group, Version: ri.Version, Resource: ri.Resource}) {
+		if c.GroupVersionResource == gvr {
 			res = &c
 		}
 	}
-	if res == nil || ri.Namespace != "" || ri.Subresource != "" || ri.Name != "" {
-		return nil, apierrors.NewNotFound(gr, ri.Name)
+	if res == nil || (ri.Namespace != "") != res.Namespaced || ri.Subresource != "" || ri.Name != "" {
+		return nil, apierrors.NewNotFound(gvr.GroupResource(), ri.Name)
 	}
 	if ri.Verb != "create" {
-		return nil, apierrors.NewMethodNotSupported(gr, ri.Verb)
+		return nil, apierrors.NewMethodNotSupported(gvr.GroupResource(), ri.Verb)
 	}
 	data, err := readBody(r)
 	if err != nil {
 		return nil, err
 	}
-	u, _ := r.Context().Value(userKey).(*authn.User)
+	u := authn.UserFrom(r.Context())
 	if u == nil {
 		return nil, apierrors.NewUnauthorized("Unauthorized")
 	}
-	if res.Kind == "SelfSubjectReview" {
-		review := &authenticationv1.SelfSubjectReview{}
-		if err := decodeBody(w, r, data, review, res.GVK()); err != nil {
-			return nil, err
-		}
-		review.Status.UserInfo = authenticationv1.UserInfo{Username: u.Name, UID: u.UID, Groups: u.Groups}
-		for k, v := range u.Extra {
-			if review.Status.UserInfo.Extra == nil {
-				review.Status.UserInfo.Extra = map[string]authenticationv1.ExtraValue{}
-			}
-			review.Status.UserInfo.Extra[k] = v
-		}
-		review.TypeMeta = metav1.TypeMeta{APIVersion: authenticationGV.String(), Kind: res.Kind}
-		return review, nil
-	}
-	review := &authorizationv1.SelfSubjectAccessReview{}
-	if err := decodeBody(w, r, data, review, res.GVK()); err != nil {
+	return reviewFuncs[res.Kind](s, &reviewRequest{w: w, r: r, ri: ri, res: *res, data: data, user: u})
+}
+
+// selfSubjectReview: who am I?
+func (s *Server) selfSubjectReview(rv *reviewRequest) (runtime.Object, error) {
+	review := &authenticationv1.SelfSubjectReview{}
+	if err := rv.decode(review); err != nil {
 		return nil, err
 	}
-	ra, nra := review.Spec.ResourceAttributes, review.Spec.NonResourceAttributes
-	if (ra == nil) == (nra == nil) {
-		return nil, apierrors.NewInvalid(res.GVK().GroupKind(), "", field.ErrorList{field.Invalid(field.NewPath("spec", "resourceAttributes"), ra,
-			"exactly one of nonResourceAttributes or resourceAttributes must be specified")})
-	}
-	attrs := &RequestAttributes{}
-	if ra != nil {
-		attrs = &RequestAttributes{Verb: ra.Verb, Group: ra.Group, Version: ra.Version, Resource: ra.Resource, Subresource: ra.Subresource, Namespace: ra.Namespace, Name: ra.Name}
-	} else {
-		attrs = &RequestAttributes{Verb: nra.Verb, Path: nra.Path}
-	}
-	allowed, reason, err := s.cfg.Authorizer.Authorize(r.Context(), u, attrs)
-	review.Status = authorizationv1.SubjectAccessReviewStatus{Allowed: allowed, Reason: reason}
-	if err != nil {
-		review.Status.EvaluationError = err.Error()
-	}
-	review.TypeMeta = metav1.TypeMeta{APIVersion: authorizationGV.String(), Kind: res.Kind}
+	review.Status.UserInfo = userInfo(rv.user)
 	return review, nil
+}
+
+// userInfo is u as the authentication API writes it.
+func userInfo(u *authn.User) authenticationv1.UserInfo {
+	info := authenticationv1.UserInfo{Username: u.Name, UID: u.UID, Groups: u.Groups}
+	for k, v := range u.Extra {
+		if info.Extra == nil {
+			info.Extra = map[string]authenticationv1.ExtraValue{}
+		}
+		info.Extra[k] = v
+	}
+	return info
 }

@@ -56,6 +56,9 @@ type Config struct {
 	Extra map[string]http.Handler
 	// Tokens issues serviceaccounts/token (TokenRequest); nil disables it.
 	Tokens TokenIssuer
+	// APIAudiences are the token audiences the server accepts
+	// (--api-audiences); a TokenReview without audiences checks these.
+	APIAudiences []string
 	// ExternalAddress is host:port advertised in /api discovery.
 	ExternalAddress string
 	Log             *slog.Logger
@@ -127,6 +130,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	u, err := s.authenticate(r)
+	if err == nil {
+		u, err = s.impersonate(r, u)
+	}
 	if err != nil {
 		writeError(w, r, err)
 		return
@@ -144,7 +150,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	r = r.WithContext(withValue(r.Context(), userKey, u))
+	r = r.WithContext(authn.WithUser(r.Context(), u))
 	if !isResource {
 		s.serveNonResource(w, r)
 		return
@@ -214,7 +220,7 @@ func (s *Server) serveSubresource(w http.ResponseWriter, r *http.Request, h *res
 		return apierrors.NewNotFound(res.GroupResource(), ri.Name)
 	}
 	switch sub, verb := ri.Subresource, ri.Verb; {
-	case sub == "status" && (verb == "get" || verb == "update" || verb == "patch"):
+	case (sub == "status" || sub == "approval") && (verb == "get" || verb == "update" || verb == "patch"):
 		h.serve(w, r, ri)
 		return nil
 	case sub == "finalize" && verb == "update":

@@ -77,6 +77,7 @@ var (
 	apiext        = schema.GroupVersion{Group: "apiextensions.k8s.io", Version: "v1"}
 	nodeGV        = schema.GroupVersion{Group: "node.k8s.io", Version: "v1"}
 	flowcontrol   = schema.GroupVersion{Group: "flowcontrol.apiserver.k8s.io", Version: "v1"}
+	certs         = schema.GroupVersion{Group: "certificates.k8s.io", Version: "v1"}
 )
 
 // Builtin returns the built-in resources in the order discovery lists them.
@@ -139,6 +140,7 @@ func Builtin() []Resource {
 
 		group(flowcontrol, "flowschemas", "FlowSchema", false, nil, "status"),
 		group(flowcontrol, "prioritylevelconfigurations", "PriorityLevelConfiguration", false, nil, "status"),
+		group(certs, "certificatesigningrequests", "CertificateSigningRequest", false, []string{"csr"}, "status", "approval"),
 
 		withCategories(group(apiext, "customresourcedefinitions", "CustomResourceDefinition", false, []string{"crd", "crds"}, "status"), []string{"api-extensions"}),
 	}

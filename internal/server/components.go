@@ -10,6 +10,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 
+	"github.com/skiff-sh/skiff/internal/controller/controllerctx"
 	"github.com/skiff-sh/skiff/internal/controller/manager"
 	"github.com/skiff-sh/skiff/internal/hollow"
 	"github.com/skiff-sh/skiff/internal/leader"
@@ -39,7 +40,7 @@ func (s *Server) components(reg prometheus.Registerer) ([]func(context.Context) 
 	var out []func(context.Context) error
 	identity := s.identity()
 	if !s.cfg.DisableControllerManager {
-		m, err := manager.New(manager.Config{REST: cfg, Controllers: s.cfg.Controllers, Options: s.cfg.ControllerOptions, Metrics: reg, Log: s.log.With("component", "controller-manager")})
+		m, err := manager.New(manager.Config{REST: cfg, Controllers: s.cfg.Controllers, Options: s.signingOptions(), Metrics: reg, Log: s.log.With("component", "controller-manager")})
 		if err != nil {
 			return nil, err
 		}
@@ -92,4 +93,16 @@ func hollowClient(cfg *rest.Config, n int) (kubernetes.Interface, error) {
 func (s *Server) identity() string {
 	host, _ := os.Hostname()
 	return fmt.Sprintf("%s_%s_%d", host, s.advertise(), s.cfg.SecurePort)
+}
+
+// signingOptions are the controller options with the cluster CA as the
+// CSR signer unless another was given, as k3s passes its CA to
+// --cluster-signing-cert-file and --cluster-signing-key-file.
+func (s *Server) signingOptions() controllerctx.Options {
+	o := s.cfg.ControllerOptions
+	if o.ClusterSigningCertFile == "" && o.ClusterSigningKeyFile == "" {
+		dir := filepath.Join(s.cfg.DataDir, "tls")
+		o.ClusterSigningCertFile, o.ClusterSigningKeyFile = filepath.Join(dir, "ca.crt"), filepath.Join(dir, "ca.key")
+	}
+	return o
 }

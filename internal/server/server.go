@@ -12,6 +12,10 @@ import (
 	"strconv"
 	"time"
 
+	certificatesv1 "k8s.io/api/certificates/v1"
+
+	"github.com/skiff-sh/skiff/internal/registry/certificates"
+
 	"github.com/prometheus/client_golang/prometheus"
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"golang.org/x/sync/errgroup"
@@ -124,6 +128,7 @@ func (s *Server) Run(ctx context.Context) error {
 	g.Go(func() error { return flow.Run(gctx) })
 	api := apiserver.New(apiserver.Config{
 		Stores: stores, Authenticator: auth, Tokens: auth.tokens, Extra: s.withTestHandlers(auth.extraHandlers()),
+		APIAudiences:      []string{auth.tokens.Issuer},
 		Ready:             func(ctx context.Context) error { _, err := client.Get(ctx, "health"); return err },
 		ExternalAddress:   net.JoinHostPort(s.advertise(), strconv.Itoa(s.cfg.SecurePort)),
 		Log:               s.log,
@@ -210,6 +215,8 @@ func (s *Server) wire(client *clientv3.Client, stores []*generic.Store) error {
 			st.Hooks.KeepOnDelete = lifecycle.NamespaceKeepOnDelete
 		case corev1.SchemeGroupVersion.WithResource("services"):
 			st.Hooks.BeforeCreate, st.Hooks.BeforeUpdate, st.Hooks.AfterDelete = alloc.BeforeCreate, alloc.BeforeUpdate, alloc.AfterDelete
+		case certificatesv1.SchemeGroupVersion.WithResource("certificatesigningrequests"):
+			st.Hooks.BeforeCreate = certificates.SetRequestor
 		}
 	}
 	return nil

@@ -6,6 +6,8 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/skiff-sh/skiff/internal/registry/certificates"
+
 	clientv3 "go.etcd.io/etcd/client/v3"
 	autoscalingv1 "k8s.io/api/autoscaling/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -53,6 +55,7 @@ func strategies() map[string]rest.Strategies {
 		"node.k8s.io":               node.Strategies(),
 
 		"flowcontrol.apiserver.k8s.io": flowcontrol.Strategies(),
+		"certificates.k8s.io":          certificates.Strategies(),
 	}
 }
 

@@ -1,6 +1,7 @@
 package authn
 
 import (
+	"context"
 	"encoding/csv"
 	"fmt"
 	"io"
@@ -59,7 +60,11 @@ func ParseTokenFile(r io.Reader, name string) (TokenFile, error) {
 // AuthenticateRequest implements Authenticator. A bearer token that is
 // not in the file is left to the next authenticator.
 func (t TokenFile) AuthenticateRequest(r *http.Request) (*User, bool, error) {
-	tok := BearerToken(r)
+	return t.AuthenticateToken(r.Context(), BearerToken(r))
+}
+
+// AuthenticateToken implements TokenAuthenticator.
+func (t TokenFile) AuthenticateToken(_ context.Context, tok string) (*User, bool, error) {
 	u, ok := t[tok]
 	if tok == "" || !ok {
 		return nil, false, nil

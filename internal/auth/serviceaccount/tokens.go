@@ -11,10 +11,8 @@ import (
 	"crypto/sha256"
 	"crypto/x509"
 	"encoding/base64"
-	"errors"
 	"fmt"
 	"net/http"
-	"slices"
 	"strings"
 	"time"
 
@@ -133,34 +131,42 @@ func (t *Tokens) Issue(req Request) (string, time.Time, error) {
 func username(ns, name string) string { return "system:serviceaccount:" + ns + ":" + name }
 
 // AuthenticateRequest implements authn.Authenticator: a bearer JWT from
-// this issuer is checked for signature, expiry and audience, and its
-// service account and bound object must still exist with the same UIDs.
+// this issuer is checked for signature, expiry and audience (the issuer),
+// and its service account and bound object must still exist with the
+// same UIDs.
 func (t *Tokens) AuthenticateRequest(r *http.Request) (*authn.User, bool, error) {
-	raw := authn.BearerToken(r)
+	u, _, ok, err := t.AuthenticateTokenFor(r.Context(), authn.BearerToken(r), []string{t.Issuer})
+	return u, ok, err
+}
+
+// AuthenticateTokenFor implements authn.AudienceAuthenticator: the token
+// must name one of audiences; valid are those it names.
+func (t *Tokens) AuthenticateTokenFor(ctx context.Context, raw string, audiences []string) (*authn.User, []string, bool, error) {
 	if strings.Count(raw, ".") != 2 {
-		return nil, false, nil
+		return nil, nil, false, nil
 	}
 	tok, err := jwt.ParseSigned(raw, []jose.SignatureAlgorithm{jose.RS256})
 	if err != nil {
-		return nil, false, nil
+		return nil, nil, false, nil
 	}
 	var c claims
 	if err := tok.Claims(&t.key.PublicKey, &c); err != nil {
-		return nil, false, fmt.Errorf("service-account token: %w", err)
+		return nil, nil, false, fmt.Errorf("service-account token: %w", err)
 	}
 	if c.Issuer != t.Issuer {
-		return nil, false, nil
+		return nil, nil, false, nil
 	}
 	if err := c.ValidateWithLeeway(jwt.Expected{Time: t.now()}, 0); err != nil {
-		return nil, false, fmt.Errorf("service-account token: %w", err)
+		return nil, nil, false, fmt.Errorf("service-account token: %w", err)
 	}
-	if !slices.Contains([]string(c.Audience), t.Issuer) {
-		return nil, false, errors.New("service-account token: audience not accepted")
+	valid := authn.Intersect(audiences, c.Audience)
+	if len(valid) == 0 {
+		return nil, nil, false, fmt.Errorf("token audiences %q is invalid for the target audiences %q", []string(c.Audience), audiences)
 	}
-	if err := t.checkLive(r.Context(), c.Kubernetes); err != nil {
-		return nil, false, err
+	if err := t.checkLive(ctx, c.Kubernetes); err != nil {
+		return nil, nil, false, err
 	}
-	return userOf(c), true, nil
+	return userOf(c), valid, true, nil
 }
 
 func (t *Tokens) checkLive(ctx context.Context, k k8sClaims) error {

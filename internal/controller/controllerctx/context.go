@@ -37,6 +37,12 @@ type Options struct {
 	// an address from (see servicelb.ParsePool). Empty: they get the
 	// addresses of the Ready nodes.
 	LoadBalancerIPPool []string
+	// ClusterSigningCertFile and ClusterSigningKeyFile are the CA that
+	// signs approved CertificateSigningRequests of the kubernetes.io
+	// signers; empty leaves them unsigned.
+	ClusterSigningCertFile, ClusterSigningKeyFile string
+	// ClusterSigningDuration is the longest certificate it issues (1 year).
+	ClusterSigningDuration time.Duration
 }
 
 // Defaults returns Kubernetes' defaults.
@@ -46,6 +52,7 @@ func Defaults() Options {
 		NodeCIDRMaskSize:       24,
 		NodeMonitorGracePeriod: 40 * time.Second,
 		Workers:                5,
+		ClusterSigningDuration: 365 * 24 * time.Hour,
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 
+	"github.com/skiff-sh/skiff/internal/controller/certificates"
 	"github.com/skiff-sh/skiff/internal/controller/controllerctx"
 	"github.com/skiff-sh/skiff/internal/controller/cronjob"
 	"github.com/skiff-sh/skiff/internal/controller/daemonset"
@@ -51,6 +52,8 @@ func Builtin() map[string]controllerctx.Constructor {
 		"disruption":                disruption.New,
 		"resourcequota":             resourcequota.New,
 		"service-lb-controller":     servicelb.New,
+		"certificatesigningrequest-signing-controller": certificates.NewSigner,
+		"certificatesigningrequest-cleaner-controller": certificates.NewCleaner,
 	}
 }
 

@@ -163,6 +163,13 @@ func (s *Store) prepareAndValidate(sub string, obj, cur runtime.Object) field.Er
 		}
 		ss.PrepareForStatusUpdate(obj, cur)
 		return ss.ValidateStatusUpdate(obj, cur)
+	case "approval":
+		as, ok := s.Strategy.(rest.ApprovalStrategy)
+		if !ok {
+			return field.ErrorList{field.InternalError(field.NewPath("status"), fmt.Errorf("%s has no approval subresource", s.Resource.Resource))}
+		}
+		as.PrepareForApprovalUpdate(obj, cur)
+		return as.ValidateApprovalUpdate(obj, cur)
 	}
 	return nil
 }

@@ -39,6 +39,16 @@ type StatusStrategy interface {
 	ValidateStatusUpdate(obj, old runtime.Object) field.ErrorList
 }
 
+// ApprovalStrategy is implemented by resources with an approval
+// subresource (CertificateSigningRequests).
+type ApprovalStrategy interface {
+	// PrepareForApprovalUpdate keeps everything of old except what an
+	// approver may change.
+	PrepareForApprovalUpdate(obj, old runtime.Object)
+	// ValidateApprovalUpdate checks an approval update.
+	ValidateApprovalUpdate(obj, old runtime.Object) field.ErrorList
+}
+
 // FieldsStrategy is implemented by resources whose field selectors can
 // match more than metadata.name and metadata.namespace.
 type FieldsStrategy interface {
