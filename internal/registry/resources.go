@@ -73,6 +73,7 @@ var (
 	scheduling  = schema.GroupVersion{Group: "scheduling.k8s.io", Version: "v1"}
 	events      = schema.GroupVersion{Group: "events.k8s.io", Version: "v1"}
 	apiext      = schema.GroupVersion{Group: "apiextensions.k8s.io", Version: "v1"}
+	admreg      = schema.GroupVersion{Group: "admissionregistration.k8s.io", Version: "v1"}
 )
 
 // Builtin returns the built-in resources in the order discovery lists them.
@@ -125,6 +126,11 @@ func Builtin() []Resource {
 		group(scheduling, "priorityclasses", "PriorityClass", false, []string{"pc"}),
 
 		createOnUpdate(group(events, "events", "Event", true, []string{"ev"})),
+
+		group(admreg, "mutatingwebhookconfigurations", "MutatingWebhookConfiguration", false, nil),
+		group(admreg, "validatingadmissionpolicies", "ValidatingAdmissionPolicy", false, nil, "status"),
+		group(admreg, "validatingadmissionpolicybindings", "ValidatingAdmissionPolicyBinding", false, nil),
+		group(admreg, "validatingwebhookconfigurations", "ValidatingWebhookConfiguration", false, nil),
 
 		withCategories(group(apiext, "customresourcedefinitions", "CustomResourceDefinition", false, []string{"crd", "crds"}, "status"), []string{"api-extensions"}),
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/skiff-sh/skiff/internal/apiserver"
 	"github.com/skiff-sh/skiff/internal/registry"
+	"github.com/skiff-sh/skiff/internal/registry/admissionregistration"
 	"github.com/skiff-sh/skiff/internal/registry/apiextensions"
 	"github.com/skiff-sh/skiff/internal/registry/apps"
 	"github.com/skiff-sh/skiff/internal/registry/autoscaling"
@@ -47,6 +48,8 @@ func strategies() map[string]rest.Strategies {
 		"scheduling.k8s.io":         scheduling.Strategies(),
 		"events.k8s.io":             events.Strategies(),
 		"apiextensions.k8s.io":      apiextensions.Strategies(),
+
+		"admissionregistration.k8s.io": admissionregistration.Strategies(),
 	}
 }
 
