@@ -1,7 +1,6 @@
 package apiserver
 
 import (
-	"context"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -331,14 +330,6 @@ func (h *resourceHandler) deleteCollection(w http.ResponseWriter, r *http.Reques
 		return err
 	}
 	return respond(w, r, out, http.StatusOK, h.store, list)
-}
-
-type ctxKey int
-
-const userKey ctxKey = 0
-
-func withValue(ctx context.Context, k ctxKey, v any) context.Context {
-	return context.WithValue(ctx, k, v)
 }
 
 // fieldNames lists the field selector keys a resource supports.

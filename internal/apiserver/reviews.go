@@ -53,7 +53,7 @@ func (s *Server) review(w http.ResponseWriter, r *http.Request, ri *requestInfo)
 	if err != nil {
 		return nil, err
 	}
-	u, _ := r.Context().Value(userKey).(*authn.User)
+	u := authn.UserFrom(r.Context())
 	if u == nil {
 		return nil, apierrors.NewUnauthorized("Unauthorized")
 	}

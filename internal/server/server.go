@@ -190,6 +190,7 @@ func (s *Server) wire(client *clientv3.Client, stores []*generic.Store) error {
 		admission.DefaultIngressClass{List: ingressClassLister(storeFor(stores, networkingv1.SchemeGroupVersion.WithResource("ingressclasses")))},
 		admission.NewPriority(storeFor(stores, schedulingv1.SchemeGroupVersion.WithResource("priorityclasses"))),
 		admission.DefaultTolerationSeconds{Seconds: 300},
+		webhookPlugin(stores, s.log),
 	}
 	alloc, err := s.allocator(client)
 	if err != nil {
