@@ -16,7 +16,7 @@ import (
 
 // fakeWebhook is a real HTTPS admission webhook on 127.0.0.1: /deny
 // refuses objects named bad-*, /label adds the label mutated=yes with a
-// warning. It records the requests it saw.
+// warning (an invalid value to objects labelled breakme). It records the requests it saw.
 type fakeWebhook struct {
 	srv  *httptest.Server
 	mu   sync.Mutex
@@ -38,7 +38,10 @@ func startFakeWebhook(t *testing.T) *fakeWebhook {
 		patch := `[{"op":"add","path":"/metadata/labels","value":{"mutated":"yes"}}]`
 		var obj metav1.PartialObjectMetadata
 		_ = json.Unmarshal(req.Object.Raw, &obj)
-		if len(obj.Labels) > 0 {
+		switch {
+		case obj.Labels["breakme"] != "":
+			patch = `[{"op":"add","path":"/metadata/labels/mutated","value":"not valid!"}]`
+		case len(obj.Labels) > 0:
 			patch = `[{"op":"add","path":"/metadata/labels/mutated","value":"yes"}]`
 		}
 		resp.Patch, resp.PatchType = []byte(patch), new(admissionv1.PatchTypeJSONPatch)

@@ -129,6 +129,11 @@ func testMutatingWebhook(t *testing.T, c *testcluster.Cluster, hook *fakeWebhook
 	if err != nil || stored.Labels["mutated"] != "yes" || stored.Labels["app"] != "x" {
 		t.Errorf("stored labels %v (%v), want app=x and mutated=yes", stored.Labels, err)
 	}
+	// The strategy validates the patched object again.
+	_, err = cms.Create(ctx, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "broken", Labels: map[string]string{"breakme": "1"}}}, metav1.CreateOptions{})
+	if !apierrors.IsInvalid(err) || !strings.Contains(err.Error(), `metadata.labels: Invalid value: "not valid!"`) {
+		t.Errorf("invalid patch result: %v", err)
+	}
 	if !warnings.has("labelled by the test webhook") {
 		t.Errorf("warnings %v", warnings.all())
 	}

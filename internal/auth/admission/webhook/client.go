@@ -84,7 +84,9 @@ func (c *caller) client(caBundle []byte, ep endpoint) (*http.Client, error) {
 	tr := &http.Transport{TLSClientConfig: cfg, ForceAttemptHTTP2: true, MaxIdleConnsPerHost: 16}
 	if ep.dial != "" {
 		d := &net.Dialer{}
-		tr.DialContext = func(ctx context.Context, network, _ string) (net.Conn, error) { return d.DialContext(ctx, network, ep.dial) }
+		tr.DialContext = func(ctx context.Context, network, _ string) (net.Conn, error) {
+			return d.DialContext(ctx, network, ep.dial)
+		}
 	}
 	cl, _ := c.clients.LoadOrStore(key, &http.Client{Transport: tr})
 	return cl.(*http.Client), nil
