@@ -62,9 +62,9 @@ func scopeMatches(scope *admissionv1.ScopeType, a *generic.Attributes) bool {
 	return (*scope == admissionv1.NamespacedScope) == namespaced
 }
 
-// objectLabelsMatch reports whether sel matches the new or the old
+// ObjectLabelsMatch reports whether sel matches the new or the old
 // object's labels, as Kubernetes' objectSelector does.
-func objectLabelsMatch(sel labels.Selector, a *generic.Attributes) bool {
+func ObjectLabelsMatch(sel labels.Selector, a *generic.Attributes) bool {
 	if sel.Empty() {
 		return true
 	}

@@ -187,26 +187,26 @@ func (p *Plugin) matches(ctx context.Context, h *hook, a *generic.Attributes) (b
 	for i := range h.rules {
 		ruleHit = ruleHit || RuleMatches(&h.rules[i], a, h.matchPolicy == admissionregv1.Equivalent)
 	}
-	if !ruleHit || !objectLabelsMatch(h.objSel, a) {
+	if !ruleHit || !ObjectLabelsMatch(h.objSel, a) {
 		return false, nil
 	}
-	return p.namespaceMatches(ctx, h.nsSel, a)
+	return NamespaceMatches(ctx, p.namespaces, h.nsSel, a)
 }
 
-// namespaceMatches applies namespaceSelector: to the namespace's labels,
+// NamespaceMatches applies a namespaceSelector: to the namespace's labels,
 // to a Namespace object's own labels, and never excludes other
 // cluster-scoped objects.
-func (p *Plugin) namespaceMatches(ctx context.Context, sel labels.Selector, a *generic.Attributes) (bool, error) {
+func NamespaceMatches(ctx context.Context, namespaces admission.NamespaceLookup, sel labels.Selector, a *generic.Attributes) (bool, error) {
 	if sel.Empty() {
 		return true, nil
 	}
 	if a.Resource.Group == "" && a.Resource.Resource == "namespaces" {
-		return objectLabelsMatch(sel, a), nil
+		return ObjectLabelsMatch(sel, a), nil
 	}
 	if a.Namespace == "" || !a.Resource.Namespaced {
 		return true, nil
 	}
-	ns, err := p.namespaces(ctx, a.Namespace)
+	ns, err := namespaces(ctx, a.Namespace)
 	if err != nil {
 		return false, errors.New("namespace " + a.Namespace + ": " + err.Error())
 	}
