@@ -4,7 +4,7 @@ import (
 	"github.com/google/cel-go/cel"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
-	"github.com/skiff-sh/skiff/internal/auth/admission/policy"
+	"github.com/skiff-sh/skiff/internal/auth/admission/admissioncel"
 )
 
 // checkExpression reports an expression that does not compile to a bool.
@@ -13,7 +13,7 @@ func checkExpression(src string, p *field.Path) field.ErrorList {
 }
 
 func checkTyped(src string, want *cel.Type, p *field.Path) field.ErrorList {
-	if _, err := policy.Compile(src, want); err != nil {
+	if _, err := admissioncel.Compile(src, want); err != nil {
 		return field.ErrorList{field.Invalid(p, src, err.Error())}
 	}
 	return nil

@@ -3,18 +3,17 @@ package policy
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"strings"
 
 	"github.com/google/cel-go/cel"
 	"github.com/google/cel-go/common/types"
-	"github.com/google/cel-go/common/types/ref"
 	admissionregv1 "k8s.io/api/admissionregistration/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 
 	"github.com/skiff-sh/skiff/internal/auth/admission"
+	"github.com/skiff-sh/skiff/internal/auth/admission/admissioncel"
 	"github.com/skiff-sh/skiff/internal/auth/admission/webhook"
 	"github.com/skiff-sh/skiff/internal/auth/authn"
 	"github.com/skiff-sh/skiff/internal/registry/generic"
@@ -105,7 +104,7 @@ func (p *Plugin) evaluate(ctx context.Context, e entry, a *generic.Attributes, i
 func (p *Plugin) evaluateOnce(pol *admissionregv1.ValidatingAdmissionPolicy, vars map[string]any) ([]decision, error) {
 	ignore := pol.Spec.FailurePolicy != nil && *pol.Spec.FailurePolicy == admissionregv1.Ignore
 	for _, mc := range pol.Spec.MatchConditions {
-		v, err := eval(mc.Expression, cel.BoolType, vars)
+		v, err := admissioncel.Eval(mc.Expression, cel.BoolType, vars)
 		if err != nil {
 			return onError(ignore, err), nil
 		}
@@ -117,7 +116,7 @@ func (p *Plugin) evaluateOnce(pol *admissionregv1.ValidatingAdmissionPolicy, var
 	named := map[string]any{}
 	vars["variables"] = named
 	for _, v := range pol.Spec.Variables {
-		val, err := eval(v.Expression, cel.DynType, vars)
+		val, err := admissioncel.Eval(v.Expression, cel.DynType, vars)
 		if err != nil {
 			return onError(ignore, err), nil
 		}
@@ -125,7 +124,7 @@ func (p *Plugin) evaluateOnce(pol *admissionregv1.ValidatingAdmissionPolicy, var
 	}
 	var out []decision
 	for _, v := range pol.Spec.Validations {
-		ok, err := eval(v.Expression, cel.BoolType, vars)
+		ok, err := admissioncel.Eval(v.Expression, cel.BoolType, vars)
 		switch {
 		case err != nil:
 			out = append(out, onError(ignore, err)...)
@@ -148,7 +147,7 @@ func onError(ignore bool, err error) []decision {
 // "failed expression: <expression>".
 func failureMessage(v *admissionregv1.Validation, vars map[string]any) string {
 	if v.MessageExpression != "" {
-		if out, err := eval(v.MessageExpression, cel.StringType, vars); err == nil {
+		if out, err := admissioncel.Eval(v.MessageExpression, cel.StringType, vars); err == nil {
 			if s, ok := out.Value().(string); ok && strings.TrimSpace(s) != "" && !strings.Contains(s, "\n") {
 				return strings.TrimSpace(s)
 			}
@@ -158,18 +157,6 @@ func failureMessage(v *admissionregv1.Validation, vars map[string]any) string {
 		return m
 	}
 	return "failed expression: " + strings.TrimSpace(v.Expression)
-}
-
-func eval(src string, want *cel.Type, vars map[string]any) (ref.Val, error) {
-	prog, err := Compile(src, want)
-	if err != nil {
-		return nil, fmt.Errorf("expression '%s' resulted in error: %w", src, err)
-	}
-	out, _, err := prog.Eval(vars)
-	if err != nil {
-		return nil, fmt.Errorf("expression '%s' resulted in error: %w", src, err)
-	}
-	return out, nil
 }
 
 func deref[T any](p *T) T {

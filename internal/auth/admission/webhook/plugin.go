@@ -114,6 +114,9 @@ func (p *Plugin) dispatch(ctx context.Context, h *hook, a *generic.Attributes, m
 	if err != nil {
 		return false, false, p.failure(h, err)
 	}
+	if hold, err := conditionsHold(h.conditions, req); err != nil || !hold {
+		return false, false, p.failure(h, err)
+	}
 	resp, err := p.caller.call(ctx, h, req)
 	if err != nil {
 		return true, false, p.failure(h, fmt.Errorf("failed to call webhook: %w", err))

@@ -119,3 +119,27 @@ func TestDryRunSideEffects(t *testing.T) {
 		t.Errorf("Ignore on a failed call: %v", err)
 	}
 }
+
+func TestMatchConditions(t *testing.T) {
+	a := &generic.Attributes{Operation: generic.Create, Resource: pods, Namespace: "default", Name: "p",
+		Object: &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "p", Labels: map[string]string{"tier": "web"}}}}
+	req, err := NewRequest(a, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cond := func(expr string) []admissionregv1.MatchCondition {
+		return []admissionregv1.MatchCondition{{Name: "c", Expression: expr}}
+	}
+	for expr, want := range map[string]bool{
+		"object.metadata.labels.tier == 'web'": true,
+		"request.operation == 'UPDATE'":        false,
+		"oldObject == null":                    true,
+	} {
+		if got, err := conditionsHold(cond(expr), req); err != nil || got != want {
+			t.Errorf("%s: %v, %v; want %v", expr, got, err, want)
+		}
+	}
+	if _, err := conditionsHold(cond("object.spec.nothing"), req); err == nil {
+		t.Error("a missing field evaluated")
+	}
+}

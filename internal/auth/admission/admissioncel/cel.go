@@ -1,13 +1,13 @@
-// Package policy enforces ValidatingAdmissionPolicies: CEL expressions
-// over the request, bound to resources by ValidatingAdmissionPolicyBindings.
-// It also compiles the CEL of webhook matchConditions.
-package policy
+// Package admissioncel compiles and runs the CEL of admission:
+// ValidatingAdmissionPolicies and webhook matchConditions.
+package admissioncel
 
 import (
 	"fmt"
 	"sync"
 
 	"github.com/google/cel-go/cel"
+	"github.com/google/cel-go/common/types/ref"
 	"github.com/google/cel-go/ext"
 )
 
@@ -61,4 +61,17 @@ func compile(src string, want *cel.Type) (cel.Program, error) {
 		}
 	}
 	return e.Program(ast, cel.CostLimit(costLimit))
+}
+
+// Eval runs src (compiled to want) over vars; errors read as Kubernetes'
+// "expression '<src>' resulted in error: ...".
+func Eval(src string, want *cel.Type, vars map[string]any) (ref.Val, error) {
+	prog, err := Compile(src, want)
+	if err == nil {
+		var out ref.Val
+		if out, _, err = prog.Eval(vars); err == nil {
+			return out, nil
+		}
+	}
+	return nil, fmt.Errorf("expression '%s' resulted in error: %w", src, err)
 }
