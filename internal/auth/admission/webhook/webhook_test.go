@@ -143,3 +143,15 @@ func TestMatchConditions(t *testing.T) {
 		t.Error("a missing field evaluated")
 	}
 }
+
+func TestResolveService(t *testing.T) {
+	c := &caller{services: func(_ context.Context, ns, name string) (*corev1.Service, error) {
+		return &corev1.Service{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name}, Spec: corev1.ServiceSpec{ClusterIP: "10.43.0.9"}}, nil
+	}}
+	port := int32(8443)
+	ep, err := c.resolve(context.Background(), &admissionregv1.WebhookClientConfig{Service: &admissionregv1.ServiceReference{Namespace: "certs", Name: "hook", Port: &port, Path: new("/mutate")}})
+	want := endpoint{url: "https://hook.certs.svc:8443/mutate", serverName: "hook.certs.svc", dial: "10.43.0.9:8443"}
+	if err != nil || ep != want {
+		t.Errorf("got %+v, %v; want %+v", ep, err, want)
+	}
+}
