@@ -8,6 +8,7 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -150,7 +151,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	r = r.WithContext(authn.WithUser(r.Context(), u))
+	ctx := generic.WithWarnings(authn.WithUser(r.Context(), u), func(msg string) { w.Header().Add("Warning", fmt.Sprintf("299 - %q", msg)) })
+	r = r.WithContext(ctx)
 	if !isResource {
 		s.serveNonResource(w, r)
 		return

@@ -304,6 +304,15 @@ func (a terminatingAdmission) Admit(ctx context.Context, attrs *generic.Attribut
 	return a.next.Admit(ctx, attrs)
 }
 
+// Validate hands custom resources to validating admission (webhooks,
+// policies) as built-in ones.
+func (a terminatingAdmission) Validate(ctx context.Context, attrs *generic.Attributes) error {
+	if v, ok := a.next.(generic.ValidatingAdmission); ok {
+		return v.Validate(ctx, attrs)
+	}
+	return nil
+}
+
 // updateStatus records the accepted names and the conditions.
 func (c *Controller) updateStatus(ctx context.Context, crd *apiextensionsv1.CustomResourceDefinition, conflict string) error {
 	want := crd.Status.DeepCopy()

@@ -78,6 +78,7 @@ var (
 	nodeGV        = schema.GroupVersion{Group: "node.k8s.io", Version: "v1"}
 	flowcontrol   = schema.GroupVersion{Group: "flowcontrol.apiserver.k8s.io", Version: "v1"}
 	certs         = schema.GroupVersion{Group: "certificates.k8s.io", Version: "v1"}
+	admreg        = schema.GroupVersion{Group: "admissionregistration.k8s.io", Version: "v1"}
 )
 
 // Builtin returns the built-in resources in the order discovery lists them.
@@ -141,6 +142,10 @@ func Builtin() []Resource {
 		group(flowcontrol, "flowschemas", "FlowSchema", false, nil, "status"),
 		group(flowcontrol, "prioritylevelconfigurations", "PriorityLevelConfiguration", false, nil, "status"),
 		group(certs, "certificatesigningrequests", "CertificateSigningRequest", false, []string{"csr"}, "status", "approval"),
+		group(admreg, "mutatingwebhookconfigurations", "MutatingWebhookConfiguration", false, nil),
+		group(admreg, "validatingadmissionpolicies", "ValidatingAdmissionPolicy", false, nil, "status"),
+		group(admreg, "validatingadmissionpolicybindings", "ValidatingAdmissionPolicyBinding", false, nil),
+		group(admreg, "validatingwebhookconfigurations", "ValidatingWebhookConfiguration", false, nil),
 
 		withCategories(group(apiext, "customresourcedefinitions", "CustomResourceDefinition", false, []string{"crd", "crds"}, "status"), []string{"api-extensions"}),
 	}

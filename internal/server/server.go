@@ -200,6 +200,8 @@ func (s *Server) wire(client *clientv3.Client, stores []*generic.Store) error {
 		admission.NewPriority(storeFor(stores, schedulingv1.SchemeGroupVersion.WithResource("priorityclasses"))),
 		admission.DefaultTolerationSeconds{Seconds: 300},
 		admission.NewRuntimeClass(storeFor(stores, nodev1.SchemeGroupVersion.WithResource("runtimeclasses"))),
+		webhookPlugin(stores, s.log),
+		policyPlugin(stores),
 	}
 	alloc, err := s.allocator(client)
 	if err != nil {

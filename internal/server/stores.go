@@ -16,6 +16,7 @@ import (
 
 	"github.com/skiff-sh/skiff/internal/apiserver"
 	"github.com/skiff-sh/skiff/internal/registry"
+	"github.com/skiff-sh/skiff/internal/registry/admissionregistration"
 	"github.com/skiff-sh/skiff/internal/registry/apiextensions"
 	"github.com/skiff-sh/skiff/internal/registry/apps"
 	"github.com/skiff-sh/skiff/internal/registry/autoscaling"
@@ -56,6 +57,8 @@ func strategies() map[string]rest.Strategies {
 
 		"flowcontrol.apiserver.k8s.io": flowcontrol.Strategies(),
 		"certificates.k8s.io":          certificates.Strategies(),
+
+		"admissionregistration.k8s.io": admissionregistration.Strategies(),
 	}
 }
 

@@ -27,6 +27,18 @@ func (c Chain) Admit(ctx context.Context, a *generic.Attributes) error {
 	return nil
 }
 
+// Validate runs the plugins that also validate the final object.
+func (c Chain) Validate(ctx context.Context, a *generic.Attributes) error {
+	for _, p := range c {
+		if v, ok := p.(generic.ValidatingAdmission); ok {
+			if err := v.Validate(ctx, a); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
 // NamespaceLookup returns a namespace by name, or a NotFound error.
 type NamespaceLookup func(ctx context.Context, name string) (*corev1.Namespace, error)
 

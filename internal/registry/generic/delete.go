@@ -75,7 +75,7 @@ func (s *Store) prepareDelete(ctx context.Context, ns, name string, cur runtime.
 	if err := s.checkPreconditions(name, cm, opts.Preconditions); err != nil {
 		return nil, false, err
 	}
-	if err := s.admit(ctx, Attributes{Operation: Delete, Namespace: ns, Name: name, Old: cur, DryRun: dryRun}); err != nil {
+	if err := s.admit(ctx, Attributes{Operation: Delete, Namespace: ns, Name: name, Old: cur, DryRun: dryRun}, nil); err != nil {
 		return nil, false, err
 	}
 	next = cur.DeepCopyObject()

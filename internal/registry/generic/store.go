@@ -19,6 +19,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
 	utilrand "k8s.io/apimachinery/pkg/util/rand"
+	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"github.com/skiff-sh/skiff/internal/registry"
 	"github.com/skiff-sh/skiff/internal/registry/rest"
@@ -45,11 +46,22 @@ type Attributes struct {
 	Object      runtime.Object // nil on delete
 	Old         runtime.Object // nil on create
 	DryRun      bool
+	// Mutated is set by a plugin that changed Object in ways the
+	// strategy has not checked (a webhook's patch): the store defaults and
+	// validates it again before validating admission.
+	Mutated bool
 }
 
 // Admission mutates and validates writes before they are stored.
 type Admission interface {
 	Admit(ctx context.Context, a *Attributes) error
+}
+
+// ValidatingAdmission is implemented by admission that must see the
+// final object: it runs after Admit and the strategy's second look at a
+// mutated object, as Kubernetes runs validating after mutating admission.
+type ValidatingAdmission interface {
+	Validate(ctx context.Context, a *Attributes) error
 }
 
 // Hooks let a resource own side effects of its writes, such as the IP and
@@ -92,12 +104,25 @@ func (s *Store) GroupResource() schema.GroupResource { return s.Resource.GroupRe
 
 func (s *Store) key(ns, name string) string { return s.Storage.Key(ns, name) }
 
-func (s *Store) admit(ctx context.Context, a Attributes) error {
+// admit runs mutating admission, revalidate when it changed the object,
+// then validating admission.
+func (s *Store) admit(ctx context.Context, a Attributes, revalidate func() field.ErrorList) error {
 	if s.Admission == nil {
 		return nil
 	}
 	a.Resource = s.Resource
-	return s.Admission.Admit(ctx, &a)
+	if err := s.Admission.Admit(ctx, &a); err != nil {
+		return err
+	}
+	if a.Mutated && revalidate != nil {
+		if errs := revalidate(); len(errs) > 0 {
+			return apierrors.NewInvalid(s.Resource.GVK().GroupKind(), a.Name, errs)
+		}
+	}
+	if v, ok := s.Admission.(ValidatingAdmission); ok {
+		return v.Validate(ctx, &a)
+	}
+	return nil
 }
 
 // Create stores a new object. ns is the namespace of the request path.
@@ -117,12 +142,15 @@ func (s *Store) Create(ctx context.Context, ns string, obj runtime.Object, dryRu
 		m.SetName(m.GetGenerateName() + utilrand.String(5))
 	}
 	s.fillCreateMeta(m)
-	s.Strategy.Default(obj)
-	s.Strategy.PrepareForCreate(obj)
-	if errs := s.Strategy.Validate(obj); len(errs) > 0 {
+	prepare := func() field.ErrorList {
+		s.Strategy.Default(obj)
+		s.Strategy.PrepareForCreate(obj)
+		return s.Strategy.Validate(obj)
+	}
+	if errs := prepare(); len(errs) > 0 {
 		return nil, apierrors.NewInvalid(s.Resource.GVK().GroupKind(), m.GetName(), errs)
 	}
-	if err := s.admit(ctx, Attributes{Operation: Create, Namespace: ns, Name: m.GetName(), Object: obj, DryRun: dryRun}); err != nil {
+	if err := s.admit(ctx, Attributes{Operation: Create, Namespace: ns, Name: m.GetName(), Object: obj, DryRun: dryRun}, prepare); err != nil {
 		return nil, err
 	}
 	if h := s.Hooks.BeforeCreate; h != nil {

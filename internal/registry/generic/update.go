@@ -68,10 +68,11 @@ func (s *Store) prepareUpdate(ctx context.Context, ns, name, sub string, cur run
 	if err := s.checkUpdateMeta(m, cm, ns, name); err != nil {
 		return nil, err
 	}
-	if errs := s.prepareAndValidate(sub, obj, cur); len(errs) > 0 {
+	prepare := func() field.ErrorList { return s.prepareAndValidate(sub, obj, cur) }
+	if errs := prepare(); len(errs) > 0 {
 		return nil, apierrors.NewInvalid(s.Resource.GVK().GroupKind(), name, errs)
 	}
-	if err := s.admit(ctx, Attributes{Operation: Update, Subresource: sub, Namespace: ns, Name: name, Object: obj, Old: cur, DryRun: dryRun}); err != nil {
+	if err := s.admit(ctx, Attributes{Operation: Update, Subresource: sub, Namespace: ns, Name: name, Object: obj, Old: cur, DryRun: dryRun}, prepare); err != nil {
 		return nil, err
 	}
 	if h := s.Hooks.BeforeUpdate; h != nil {
