@@ -9,6 +9,8 @@ import (
 	"github.com/google/cel-go/cel"
 	"github.com/google/cel-go/common/types/ref"
 	"github.com/google/cel-go/ext"
+
+	"github.com/skiff-sh/skiff/internal/cel/library"
 )
 
 // costLimit bounds one expression's evaluation, as Kubernetes bounds
@@ -16,14 +18,15 @@ import (
 const costLimit = 1_000_000
 
 // env declares the variables admission CEL sees, all dynamic: objects are
-// JSON maps, lists and scalars.
+// JSON maps, lists and scalars. Kubernetes' CEL libraries are loaded, as
+// for CRD rules.
 var env = sync.OnceValues(func() (*cel.Env, error) {
-	return cel.NewEnv(
+	return cel.NewEnv(append([]cel.EnvOption{
 		cel.Variable("object", cel.DynType), cel.Variable("oldObject", cel.DynType),
 		cel.Variable("request", cel.DynType), cel.Variable("params", cel.DynType),
 		cel.Variable("namespaceObject", cel.DynType), cel.Variable("variables", cel.DynType),
 		ext.Strings(), ext.Sets(), ext.Lists(), cel.OptionalTypes(),
-	)
+	}, library.Kubernetes()...)...)
 })
 
 // programs caches compiled expressions by source and wanted type.
