@@ -42,11 +42,15 @@ func TestHollowNodesRunPods(t *testing.T) {
 		nodes, err := c.Client.CoreV1().Nodes().List(ctx, metav1.ListOptions{LabelSelector: "skiff.dev/hollow=true"})
 		return err == nil && len(nodes.Items) == 3
 	}, "3 hollow nodes")
-	node, err := c.Client.CoreV1().Nodes().Get(ctx, "hollow-node-1", metav1.GetOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if node.Labels[corev1.LabelTopologyZone] != "b" || node.Status.Allocatable.Cpu().String() != "2" || !nodeReady(node) ||
+	// The kubelet registers the Node, then reports its status in a second
+	// write: wait for both.
+	var node *corev1.Node
+	waitFor(t, func() bool {
+		var err error
+		node, err = c.Client.CoreV1().Nodes().Get(ctx, "hollow-node-1", metav1.GetOptions{})
+		return err == nil && nodeReady(node)
+	}, "hollow-node-1 to be Ready")
+	if node.Labels[corev1.LabelTopologyZone] != "b" || node.Status.Allocatable.Cpu().String() != "2" ||
 		node.Status.NodeInfo.ContainerRuntimeVersion != "fake://"+fake.Version {
 		t.Fatalf("node 1: labels %v allocatable %v conditions %v", node.Labels, node.Status.Allocatable, node.Status.Conditions)
 	}
