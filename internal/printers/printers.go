@@ -36,7 +36,7 @@ func For(gvk schema.GroupVersionKind) (columns []metav1.TableColumnDefinition, r
 	return p.columns, p.row, ok
 }
 
-var byKind = merge(coreKinds, appsKinds, otherKinds)
+var byKind = merge(coreKinds, appsKinds, otherKinds, apiregistrationKinds)
 
 func merge(sets ...map[schema.GroupVersionKind]printer) map[schema.GroupVersionKind]printer {
 	all := map[schema.GroupVersionKind]printer{}

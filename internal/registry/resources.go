@@ -73,6 +73,7 @@ var (
 	scheduling  = schema.GroupVersion{Group: "scheduling.k8s.io", Version: "v1"}
 	events      = schema.GroupVersion{Group: "events.k8s.io", Version: "v1"}
 	apiext      = schema.GroupVersion{Group: "apiextensions.k8s.io", Version: "v1"}
+	apireg      = schema.GroupVersion{Group: "apiregistration.k8s.io", Version: "v1"}
 )
 
 // Builtin returns the built-in resources in the order discovery lists them.
@@ -127,6 +128,8 @@ func Builtin() []Resource {
 		createOnUpdate(group(events, "events", "Event", true, []string{"ev"})),
 
 		withCategories(group(apiext, "customresourcedefinitions", "CustomResourceDefinition", false, []string{"crd", "crds"}, "status"), []string{"api-extensions"}),
+
+		withCategories(group(apireg, "apiservices", "APIService", false, nil, "status"), []string{"api-extensions"}),
 	}
 }
 

@@ -9,11 +9,13 @@ import (
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/runtime/serializer/json"
 	"k8s.io/apimachinery/pkg/runtime/serializer/protobuf"
 
 	"github.com/skiff-sh/skiff/internal/apiserver"
 	"github.com/skiff-sh/skiff/internal/registry"
 	"github.com/skiff-sh/skiff/internal/registry/apiextensions"
+	"github.com/skiff-sh/skiff/internal/registry/apiregistration"
 	"github.com/skiff-sh/skiff/internal/registry/apps"
 	"github.com/skiff-sh/skiff/internal/registry/autoscaling"
 	"github.com/skiff-sh/skiff/internal/registry/batch"
@@ -47,6 +49,7 @@ func strategies() map[string]rest.Strategies {
 		"scheduling.k8s.io":         scheduling.Strategies(),
 		"events.k8s.io":             events.Strategies(),
 		"apiextensions.k8s.io":      apiextensions.Strategies(),
+		"apiregistration.k8s.io":    apiregistration.Strategies(),
 	}
 }
 
@@ -70,7 +73,7 @@ func buildStores(client *clientv3.Client, cacheSize int, metrics *storage.Metric
 		if err != nil {
 			return nil, err
 		}
-		st := storage.NewStore(client, codec, res.GroupResource(), gvk, "/registry/"+res.StoragePrefix()+"/", newFunc)
+		st := storage.NewStore(client, storageCodec(codec, newFunc()), res.GroupResource(), gvk, "/registry/"+res.StoragePrefix()+"/", newFunc)
 		st.Metrics = metrics
 		out = append(out, &generic.Store{
 			Resource: res, Strategy: strat, Storage: st,
@@ -112,4 +115,14 @@ func runCaches(ctx context.Context, stores []*generic.Store, bookmarkEvery time.
 		start(func() error { return c.Run(ctx) })
 		start(func() error { c.RunBookmarks(ctx, bookmarkEvery); return nil })
 	}
+}
+
+// storageCodec is codec (protobuf) for the kinds with protobuf encodings,
+// JSON for the rest (APIService: skiff's own type), as stored custom
+// resources are.
+func storageCodec(codec runtime.Codec, obj runtime.Object) runtime.Codec {
+	if _, ok := obj.(interface{ Marshal() ([]byte, error) }); ok {
+		return codec
+	}
+	return json.NewSerializerWithOptions(json.DefaultMetaFactory, apiserver.Scheme, apiserver.Scheme, json.SerializerOptions{})
 }
