@@ -66,6 +66,9 @@ type Config struct {
 	// KubeletClientCert authenticates the server to kubelets for
 	// pods/log, exec, attach and portforward; nil makes those answer 503.
 	KubeletClientCert *tls.Certificate
+	// Aggregator proxies extension API servers' group/versions; nil
+	// serves only local ones.
+	Aggregator Aggregator
 }
 
 // Server is the API server's HTTP handler.
@@ -137,6 +140,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	r = r.WithContext(withValue(r.Context(), userKey, u))
+	if h, ok := s.routeRemote(r); ok {
+		h.ServeHTTP(w, r)
+		return
+	}
 	if !isResource {
 		s.serveNonResource(w, r)
 		return

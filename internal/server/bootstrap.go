@@ -16,6 +16,8 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/intstr"
 
+	"github.com/skiff-sh/skiff/internal/aggregator"
+	"github.com/skiff-sh/skiff/internal/pki"
 	"github.com/skiff-sh/skiff/internal/registry/generic"
 )
 
@@ -28,7 +30,7 @@ const masterLeasePrefix = "/registry/masterleases/"
 
 // ensureSystemObjects creates the system namespaces and the kubernetes
 // Service, so that they exist before the server reports ready.
-func (s *Server) ensureSystemObjects(ctx context.Context, stores []*generic.Store) error {
+func (s *Server) ensureSystemObjects(ctx context.Context, stores []*generic.Store, bundle *pki.Bundle) error {
 	nsStore := storeFor(stores, corev1.SchemeGroupVersion.WithResource("namespaces"))
 	for _, name := range systemNamespaces {
 		ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}}
@@ -40,7 +42,11 @@ func (s *Server) ensureSystemObjects(ctx context.Context, stores []*generic.Stor
 	if err := ensure(ctx, svcStore, metav1.NamespaceDefault, s.kubernetesService()); err != nil {
 		return err
 	}
-	return ensure(ctx, svcStore, metav1.NamespaceSystem, s.kubeDNSService())
+	if err := ensure(ctx, svcStore, metav1.NamespaceSystem, s.kubeDNSService()); err != nil {
+		return err
+	}
+	cmStore := storeFor(stores, corev1.SchemeGroupVersion.WithResource("configmaps"))
+	return put(ctx, cmStore, aggregator.AuthenticationConfigMap(bundle.CACertPEM, bundle.FrontProxyCACertPEM))
 }
 
 func ensure(ctx context.Context, st *generic.Store, ns string, obj runtime.Object) error {

@@ -119,6 +119,7 @@ func (s *Server) Run(ctx context.Context) error {
 		// Cancelled: by the caller (nil) or by a failed cache (its error).
 		return g.Wait()
 	}
+	agg := s.newAggregator(stores, bundle)
 	api := apiserver.New(apiserver.Config{
 		Stores: stores, Authenticator: auth, Tokens: auth.tokens, Extra: auth.extraHandlers(),
 		Ready:             func(ctx context.Context) error { _, err := client.Get(ctx, "health"); return err },
@@ -127,7 +128,9 @@ func (s *Server) Run(ctx context.Context) error {
 		Metrics:           reg,
 		OpenAPI:           openapi.New(registry.Builtin()),
 		KubeletClientCert: &kubeletClient,
+		Aggregator:        agg,
 	})
+	agg.SetLocal(api.LocalGroupVersions)
 	// Custom resources are served before the API answers.
 	crdStore := storeFor(stores, apiextensionsv1.SchemeGroupVersion.WithResource("customresourcedefinitions"))
 	crds := &crd.Controller{
@@ -140,11 +143,12 @@ func (s *Server) Run(ctx context.Context) error {
 	g.Go(func() error { return crds.Run(gctx, 200*time.Millisecond) })
 	srv := &http.Server{Handler: api, BaseContext: func(net.Listener) context.Context { return gctx }, HTTP2: &http.HTTP2Config{MaxConcurrentStreams: 1000}, ReadHeaderTimeout: 30 * time.Second, ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelDebug)}
 	g.Go(func() error { return serve(gctx, srv, ln) })
-	if err := s.ensureSystemObjects(gctx, stores); err != nil {
+	if err := s.ensureSystemObjects(gctx, stores, bundle); err != nil {
 		g.Go(func() error { return fmt.Errorf("system objects: %w", err) })
 		return g.Wait()
 	}
 	g.Go(func() error { return s.reconcileEndpoints(gctx, client, stores) })
+	g.Go(func() error { return agg.Run(gctx) })
 	comps, err := s.components(reg)
 	if err != nil {
 		g.Go(func() error { return err })
