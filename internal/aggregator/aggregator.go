@@ -80,12 +80,12 @@ func (a *Aggregator) Run(ctx context.Context) error {
 	t := time.NewTicker(tick)
 	defer t.Stop()
 	for {
-		if err := a.register(ctx, first); err != nil {
+		if err := a.register(ctx, first); err != nil && ctx.Err() == nil {
 			a.cfg.Log.Warn("register local APIServices", "err", err)
 		} else {
 			first = false
 		}
-		if err := a.checkAll(ctx); err != nil {
+		if err := a.checkAll(ctx); err != nil && ctx.Err() == nil {
 			a.cfg.Log.Warn("check APIServices", "err", err)
 		}
 		select {

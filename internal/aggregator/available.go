@@ -40,7 +40,7 @@ func (a *Aggregator) checkAll(ctx context.Context) error {
 			next[schema.GroupVersion{Group: svc.Spec.Group, Version: svc.Spec.Version}] = r
 			cond = r.condition
 		}
-		if err := a.setCondition(ctx, svc, cond); err != nil {
+		if err := a.setCondition(ctx, svc, cond); err != nil && ctx.Err() == nil {
 			a.cfg.Log.Warn("APIService status", "name", svc.Name, "err", err)
 		}
 	}
