@@ -3,8 +3,8 @@ package aggregator
 import (
 	"context"
 
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -26,20 +26,20 @@ type Priority struct{ Group, Version int32 }
 // cmd/kube-apiserver/app aggregator.go) for the group/versions skiff
 // serves; a group/version without one gets no APIService, as there.
 var Priorities = map[schema.GroupVersion]Priority{
-	{Version: "v1"}: {18000, 1},
-	{Group: "apps", Version: "v1"}:                      {17800, 15},
-	{Group: "events.k8s.io", Version: "v1"}:             {17750, 15},
-	{Group: "authentication.k8s.io", Version: "v1"}:     {17700, 15},
-	{Group: "authorization.k8s.io", Version: "v1"}:      {17600, 15},
-	{Group: "autoscaling", Version: "v1"}:               {17500, 15},
-	{Group: "autoscaling", Version: "v2"}:               {17500, 30},
-	{Group: "batch", Version: "v1"}:                     {17400, 15},
-	{Group: "certificates.k8s.io", Version: "v1"}:       {17300, 15},
-	{Group: "networking.k8s.io", Version: "v1"}:         {17200, 15},
-	{Group: "policy", Version: "v1"}:                    {17100, 15},
-	{Group: "rbac.authorization.k8s.io", Version: "v1"}: {17000, 15},
-	{Group: "storage.k8s.io", Version: "v1"}:            {16800, 15},
-	{Group: "apiextensions.k8s.io", Version: "v1"}:      {16700, 15},
+	{Version: "v1"}:                                        {18000, 1},
+	{Group: "apps", Version: "v1"}:                         {17800, 15},
+	{Group: "events.k8s.io", Version: "v1"}:                {17750, 15},
+	{Group: "authentication.k8s.io", Version: "v1"}:        {17700, 15},
+	{Group: "authorization.k8s.io", Version: "v1"}:         {17600, 15},
+	{Group: "autoscaling", Version: "v1"}:                  {17500, 15},
+	{Group: "autoscaling", Version: "v2"}:                  {17500, 30},
+	{Group: "batch", Version: "v1"}:                        {17400, 15},
+	{Group: "certificates.k8s.io", Version: "v1"}:          {17300, 15},
+	{Group: "networking.k8s.io", Version: "v1"}:            {17200, 15},
+	{Group: "policy", Version: "v1"}:                       {17100, 15},
+	{Group: "rbac.authorization.k8s.io", Version: "v1"}:    {17000, 15},
+	{Group: "storage.k8s.io", Version: "v1"}:               {16800, 15},
+	{Group: "apiextensions.k8s.io", Version: "v1"}:         {16700, 15},
 	{Group: "admissionregistration.k8s.io", Version: "v1"}: {16700, 15},
 	{Group: "scheduling.k8s.io", Version: "v1"}:            {16600, 15},
 	{Group: "coordination.k8s.io", Version: "v1"}:          {16500, 15},
