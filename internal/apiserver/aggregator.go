@@ -3,11 +3,14 @@ package apiserver
 import (
 	"context"
 	"net/http"
+	"slices"
+	"strings"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	"github.com/skiff-sh/skiff/internal/auth/authn"
+	"github.com/skiff-sh/skiff/internal/registry/generic"
 )
 
 // Aggregator sends the group/versions of APIServices backed by a Service
@@ -117,4 +120,18 @@ func (s *Server) LocalGroupVersions() (builtin, custom []schema.GroupVersion) {
 		add(&builtin, res.GroupVersion())
 	}
 	return builtin, custom
+}
+
+// preferJSON drops protobuf from the Accept header of requests for kinds
+// without a protobuf encoding (skiff's own APIService type), so clients
+// that prefer protobuf but accept JSON get JSON, as with custom resources.
+func preferJSON(r *http.Request, st *generic.Store) {
+	if _, ok := st.NewFunc().(interface{ Marshal() ([]byte, error) }); ok {
+		return
+	}
+	parts := strings.Split(r.Header.Get("Accept"), ",")
+	kept := slices.DeleteFunc(parts, func(p string) bool { return strings.HasPrefix(strings.TrimSpace(p), mediaProtobuf) })
+	if len(kept) > 0 && len(kept) < len(parts) {
+		r.Header.Set("Accept", strings.Join(kept, ","))
+	}
 }

@@ -194,6 +194,7 @@ func (s *Server) serveResource(w http.ResponseWriter, r *http.Request, ri *reque
 		http.NotFound(w, r)
 		return
 	}
+	preferJSON(r, h.store)
 	if err := checkCustom(w, r, ri, h); err != nil {
 		writeError(w, r, err)
 		return

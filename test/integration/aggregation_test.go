@@ -163,6 +163,12 @@ spec:
 			t.Errorf("kubectl get apiservices lacks %v:\n%s", row, out)
 		}
 	}
+	// A client preferring protobuf gets JSON: APIService has no protobuf form here.
+	raw, err := c.Client.Discovery().RESTClient().Get().AbsPath("/apis/apiregistration.k8s.io/v1/apiservices/v1.apps").
+		SetHeader("Accept", "application/vnd.kubernetes.protobuf, application/json").DoRaw(ctx)
+	if err != nil || !strings.Contains(string(raw), `"kube-aggregator.kubernetes.io/automanaged":"onstart"`) {
+		t.Errorf("GET v1.apps preferring protobuf: %v\n%s", err, raw)
+	}
 	if out := k.must("api-resources", "--api-group=wardle.example.com"); !strings.Contains(out, "flunders") {
 		t.Errorf("api-resources does not list flunders:\n%s", out)
 	}
@@ -172,6 +178,12 @@ spec:
 	if !slices.Contains(backend.seen(), "system:admin system:masters,system:authenticated") {
 		t.Errorf("backend saw users %q, want system:admin", backend.seen())
 	}
+
+	applyStdin(t, k, aggregatedCRD)
+	waitLong(t, 20*time.Second, func() bool {
+		out, _ := k.run("get", "apiservices", "-l", "kube-aggregator.kubernetes.io/automanaged=true")
+		return rowHas(out, "v1.example.skiff.dev", "Local", "True")
+	}, "a Local APIService for the custom resource group/version")
 
 	backend.srv.Close()
 	waitLong(t, 20*time.Second, func() bool {
@@ -202,3 +214,19 @@ func applyStdin(t *testing.T, k kubectl, manifest string) {
 		t.Fatalf("kubectl apply: %v\n%s", err, out)
 	}
 }
+
+const aggregatedCRD = `apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: gadgets.example.skiff.dev
+spec:
+  group: example.skiff.dev
+  scope: Namespaced
+  names: {plural: gadgets, singular: gadget, kind: Gadget}
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    schema:
+      openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}
+`
