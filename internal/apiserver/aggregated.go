@@ -36,8 +36,9 @@ type aggregatedDoc struct {
 // order the server prefers them.
 var aggregatedVersions = []string{"v2", "v2beta1"}
 
-func newAggregatedDiscovery(resources []registry.Resource) *aggregatedDiscovery {
+func newAggregatedDiscovery(resources []registry.Resource, remote []RemoteVersion) *aggregatedDiscovery {
 	core, groups := aggregatedLists(resources)
+	groups.Items = appendRemote(groups.Items, remote)
 	a := &aggregatedDiscovery{docs: map[aggregatedKey]aggregatedDoc{}}
 	for root, list := range map[string]*apidiscoveryv2.APIGroupDiscoveryList{"api": core, "apis": groups} {
 		for _, v := range aggregatedVersions {

@@ -108,7 +108,7 @@ func TestAggregatedDiscoveryDocuments(t *testing.T) {
 }
 
 func TestAggregatedDiscoveryNegotiation(t *testing.T) {
-	a := newAggregatedDiscovery(registry.Builtin())
+	a := newAggregatedDiscovery(registry.Builtin(), nil)
 	for _, accept := range []string{"", "application/json", "application/json;g=meta.k8s.io;v=v1;as=Table", "application/json;g=apidiscovery.k8s.io;v=v1;as=APIGroupDiscoveryList"} {
 		r := httptest.NewRequest(http.MethodGet, "/apis", nil)
 		r.Header.Set("Accept", accept)

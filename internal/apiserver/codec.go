@@ -15,6 +15,8 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/runtime/serializer"
 	"k8s.io/client-go/kubernetes/scheme"
+
+	apiregv1 "github.com/skiff-sh/skiff/internal/registry/apiregistration/v1"
 )
 
 // Media types the server reads and writes.
@@ -36,6 +38,9 @@ func newScheme() *runtime.Scheme {
 		panic(err) // static registration: cannot fail at run time
 	}
 	if err := apiextensionsv1.AddToScheme(s); err != nil {
+		panic(err)
+	}
+	if err := apiregv1.AddToScheme(s); err != nil {
 		panic(err)
 	}
 	metav1.AddToGroupVersion(s, schema.GroupVersion{Version: "v1"})

@@ -76,7 +76,7 @@ func (s *Server) RemoveResources(gvrs ...schema.GroupVersionResource) {
 // servedChangedLocked updates discovery and the OpenAPI documents to the
 // resources served now.
 func (s *Server) servedChangedLocked() {
-	s.discovery = newDiscovery(s.order, s.cfg.ExternalAddress)
+	s.discovery = s.buildDiscoveryLocked()
 	o, ok := s.cfg.OpenAPI.(customOpenAPI)
 	if !ok {
 		return
@@ -115,8 +115,19 @@ func (s *Server) store(gvr schema.GroupVersionResource) *generic.Store {
 }
 
 func (s *Server) currentDiscovery() *discovery {
+	gen, _ := s.remoteVersions()
 	s.mu.RLock()
-	defer s.mu.RUnlock()
+	d := s.discovery
+	s.mu.RUnlock()
+	if d.remoteGen == gen {
+		return d
+	}
+	// Extension servers' group/versions changed: rebuild.
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.discovery.remoteGen != gen {
+		s.discovery = s.buildDiscoveryLocked()
+	}
 	return s.discovery
 }
 

@@ -2,6 +2,7 @@ package apiserver
 
 import (
 	"net/http"
+	"slices"
 	"sort"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -19,6 +20,8 @@ type discovery struct {
 	groups     *metav1.APIGroupList
 	byGroup    map[string]*metav1.APIGroup
 	resources  map[schema.GroupVersion]*metav1.APIResourceList
+	// remoteGen is the generation of the extension servers' list built in.
+	remoteGen uint64
 }
 
 var allVerbs = metav1.Verbs{"create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"}
@@ -54,7 +57,10 @@ var subresourceKinds = map[string]struct {
 	"proxy":       {gvk: schema.GroupVersionKind{Version: "v1", Kind: "NodeProxyOptions"}, verbs: metav1.Verbs{"create", "delete", "get", "patch", "update"}},
 }
 
-func newDiscovery(stores []*generic.Store, address string) *discovery {
+// newDiscovery builds the documents of the stores' resources, the virtual
+// APIs and the extension servers' group/versions (remote), which take
+// precedence over local ones.
+func newDiscovery(stores []*generic.Store, address string, remote []RemoteVersion) *discovery {
 	d := &discovery{
 		versions:  &metav1.APIVersions{Versions: []string{"v1"}, ServerAddressByClientCIDRs: []metav1.ServerAddressByClientCIDR{{ClientCIDR: "0.0.0.0/0", ServerAddress: address}}},
 		groups:    &metav1.APIGroupList{},
@@ -63,16 +69,19 @@ func newDiscovery(stores []*generic.Store, address string) *discovery {
 	}
 	d.versions.SetGroupVersionKind(schema.GroupVersionKind{Version: "v1", Kind: "APIVersions"})
 	d.groups.SetGroupVersionKind(schema.GroupVersionKind{Version: "v1", Kind: "APIGroupList"})
-	resources := make([]registry.Resource, len(stores))
-	for i, st := range stores {
-		resources[i] = st.Resource
+	resources := make([]registry.Resource, 0, len(stores))
+	for _, st := range stores {
+		resources = append(resources, st.Resource)
 	}
 	// The virtual APIs have no stores but are listed like any group.
 	resources = append(resources, virtualResources()...)
+	taken := remoteSet(remote)
+	resources = slices.DeleteFunc(resources, func(r registry.Resource) bool { return taken[r.GroupVersion()] })
 	for _, res := range resources {
 		d.add(res)
 	}
-	d.aggregated = newAggregatedDiscovery(resources)
+	d.addRemote(remote)
+	d.aggregated = newAggregatedDiscovery(resources, remote)
 	return d
 }
 

@@ -73,6 +73,9 @@ type Config struct {
 	KubeletClientCert *tls.Certificate
 	// FlowControl is API priority and fairness; nil admits every request.
 	FlowControl *flowcontrol.Controller
+	// Aggregator proxies extension API servers' group/versions; nil
+	// serves only local ones.
+	Aggregator Aggregator
 }
 
 // Server is the API server's HTTP handler.
@@ -153,6 +156,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx := generic.WithWarnings(authn.WithUser(r.Context(), u), func(msg string) { w.Header().Add("Warning", fmt.Sprintf("299 - %q", msg)) })
 	r = r.WithContext(ctx)
+	if h, ok := s.routeRemote(r); ok {
+		h.ServeHTTP(w, r)
+		return
+	}
 	if !isResource {
 		s.serveNonResource(w, r)
 		return
@@ -203,6 +210,7 @@ func (s *Server) serveResource(w http.ResponseWriter, r *http.Request, ri *reque
 		http.NotFound(w, r)
 		return
 	}
+	preferJSON(r, h.store)
 	if err := checkCustom(w, r, ri, h); err != nil {
 		writeError(w, r, err)
 		return

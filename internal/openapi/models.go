@@ -1,6 +1,7 @@
 package openapi
 
 import (
+	"maps"
 	"reflect"
 	"sort"
 	"strings"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/skiff-sh/skiff/internal/openapi/generated"
 	"github.com/skiff-sh/skiff/internal/registry"
+	apiregv1 "github.com/skiff-sh/skiff/internal/registry/apiregistration/v1"
 )
 
 // Names of the meta.k8s.io models the paths refer to.
@@ -50,6 +52,7 @@ func loadModels(refPrefix string, v3 bool, kindsOf map[string][]schema.GroupVers
 		return spec.MustCreateRef(refPrefix + common.EscapeJsonPointer(name))
 	}
 	defs := generated.GetOpenAPIDefinitions(ref)
+	maps.Copy(defs, apiregistrationDefinitions(ref))
 	m := &models{schemas: make(map[string]*spec.Schema, len(defs)), deps: make(map[string][]string, len(defs))}
 	for name, def := range defs {
 		s := spec.Schema{
@@ -186,6 +189,7 @@ var modelScheme = func() *runtime.Scheme {
 	s := runtime.NewScheme()
 	utilruntime.Must(scheme.AddToScheme(s))
 	utilruntime.Must(apiextensionsv1.AddToScheme(s))
+	utilruntime.Must(apiregv1.AddToScheme(s))
 	return s
 }()
 

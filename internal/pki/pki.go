@@ -58,6 +58,11 @@ type Bundle struct {
 	AdminCertPEM, AdminKeyPEM []byte
 	// ServiceAccountKey signs service-account tokens (RS256).
 	ServiceAccountKey *rsa.PrivateKey
+	// FrontProxyCACertPEM is the CA of the front-proxy client certificate,
+	// which extension API servers trust for X-Remote-* headers.
+	FrontProxyCACertPEM []byte
+	// FrontProxyClientCert authenticates the server to extension API servers.
+	FrontProxyClientCert tls.Certificate
 }
 
 // Ensure loads the bundle from cfg.Dir, creating what is missing. The CA
@@ -70,7 +75,7 @@ func Ensure(cfg Config) (*Bundle, error) {
 	}
 	b := &Bundle{}
 	var err error
-	if b.CACert, b.CAKey, err = loadOrCreateCA(cfg.Dir); err != nil {
+	if b.CACert, b.CAKey, err = loadOrCreateCA(cfg.Dir, "ca", "skiff-ca"); err != nil {
 		return nil, fmt.Errorf("cluster CA: %w", err)
 	}
 	b.CACertPEM = encodeCert(b.CACert)
@@ -88,6 +93,9 @@ func Ensure(cfg Config) (*Bundle, error) {
 	}
 	if b.ServiceAccountKey, err = loadOrCreateRSA(filepath.Join(cfg.Dir, "service-account.key")); err != nil {
 		return nil, fmt.Errorf("service-account key: %w", err)
+	}
+	if err := b.ensureFrontProxy(cfg.Dir); err != nil {
+		return nil, fmt.Errorf("front proxy: %w", err)
 	}
 	return b, nil
 }
@@ -121,8 +129,10 @@ func servingNames(cfg Config) (dns []string, ips []net.IP) {
 	return dns, ips
 }
 
-func loadOrCreateCA(dir string) (*x509.Certificate, crypto.Signer, error) {
-	certFile, keyFile := filepath.Join(dir, "ca.crt"), filepath.Join(dir, "ca.key")
+// loadOrCreateCA loads the CA stored as name.crt and name.key, creating
+// one whose common name starts with cn when there is none.
+func loadOrCreateCA(dir, name, cn string) (*x509.Certificate, crypto.Signer, error) {
+	certFile, keyFile := filepath.Join(dir, name+".crt"), filepath.Join(dir, name+".key")
 	if cert, key, err := loadPair(certFile, keyFile); err == nil {
 		return cert, key, nil
 	} else if !errors.Is(err, os.ErrNotExist) {
@@ -135,7 +145,7 @@ func loadOrCreateCA(dir string) (*x509.Certificate, crypto.Signer, error) {
 	now := time.Now()
 	tmpl := &x509.Certificate{
 		SerialNumber:          serial(),
-		Subject:               pkix.Name{CommonName: fmt.Sprintf("skiff-ca@%d", now.Unix())},
+		Subject:               pkix.Name{CommonName: fmt.Sprintf("%s@%d", cn, now.Unix())},
 		NotBefore:             now.Add(-time.Hour),
 		NotAfter:              now.Add(caValidity),
 		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature | x509.KeyUsageKeyEncipherment,

@@ -36,7 +36,7 @@ func For(gvk schema.GroupVersionKind) (columns []metav1.TableColumnDefinition, r
 	return p.columns, p.row, ok
 }
 
-var byKind = merge(coreKinds, appsKinds, otherKinds, flowcontrolKinds, storageKinds, componentStatusKinds, hpaV1Kinds, certificateKinds, admissionKinds)
+var byKind = merge(coreKinds, appsKinds, otherKinds, flowcontrolKinds, storageKinds, componentStatusKinds, hpaV1Kinds, certificateKinds, admissionKinds, apiregistrationKinds)
 
 func merge(sets ...map[schema.GroupVersionKind]printer) map[schema.GroupVersionKind]printer {
 	all := map[schema.GroupVersionKind]printer{}

@@ -10,7 +10,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/client-go/kubernetes/scheme"
 
 	"github.com/skiff-sh/skiff/internal/registry"
 )
@@ -29,7 +28,7 @@ func TestEveryServedKindHasColumns(t *testing.T) {
 		if !ok {
 			continue
 		}
-		obj, err := scheme.Scheme.New(gvk)
+		obj, err := testScheme.New(gvk)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -65,7 +64,7 @@ func TestWrongTypeIsAnError(t *testing.T) {
 
 func cells(t *testing.T, obj runtime.Object) []any {
 	t.Helper()
-	gvks, _, err := scheme.Scheme.ObjectKinds(obj)
+	gvks, _, err := testScheme.ObjectKinds(obj)
 	if err != nil {
 		t.Fatal(err)
 	}

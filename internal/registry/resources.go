@@ -47,7 +47,10 @@ func (r Resource) HasSubresource(sub string) bool {
 	return false
 }
 
-var all = []string{"all"}
+var (
+	all           = []string{"all"}
+	apiExtensions = []string{"api-extensions"}
+)
 
 func core(res, kind, singular string, ns bool, short []string, subs ...string) Resource {
 	return Resource{GroupVersionResource: schema.GroupVersionResource{Version: "v1", Resource: res}, Kind: kind, Singular: singular, Namespaced: ns, ShortNames: short, Subresources: subs}
@@ -79,6 +82,7 @@ var (
 	flowcontrol   = schema.GroupVersion{Group: "flowcontrol.apiserver.k8s.io", Version: "v1"}
 	certs         = schema.GroupVersion{Group: "certificates.k8s.io", Version: "v1"}
 	admreg        = schema.GroupVersion{Group: "admissionregistration.k8s.io", Version: "v1"}
+	apireg        = schema.GroupVersion{Group: "apiregistration.k8s.io", Version: "v1"}
 )
 
 // Builtin returns the built-in resources in the order discovery lists them.
@@ -142,12 +146,14 @@ func Builtin() []Resource {
 		group(flowcontrol, "flowschemas", "FlowSchema", false, nil, "status"),
 		group(flowcontrol, "prioritylevelconfigurations", "PriorityLevelConfiguration", false, nil, "status"),
 		group(certs, "certificatesigningrequests", "CertificateSigningRequest", false, []string{"csr"}, "status", "approval"),
-		group(admreg, "mutatingwebhookconfigurations", "MutatingWebhookConfiguration", false, nil),
-		group(admreg, "validatingadmissionpolicies", "ValidatingAdmissionPolicy", false, nil, "status"),
-		group(admreg, "validatingadmissionpolicybindings", "ValidatingAdmissionPolicyBinding", false, nil),
-		group(admreg, "validatingwebhookconfigurations", "ValidatingWebhookConfiguration", false, nil),
+		withCategories(group(admreg, "mutatingwebhookconfigurations", "MutatingWebhookConfiguration", false, nil), apiExtensions),
+		withCategories(group(admreg, "validatingadmissionpolicies", "ValidatingAdmissionPolicy", false, nil, "status"), apiExtensions),
+		withCategories(group(admreg, "validatingadmissionpolicybindings", "ValidatingAdmissionPolicyBinding", false, nil), apiExtensions),
+		withCategories(group(admreg, "validatingwebhookconfigurations", "ValidatingWebhookConfiguration", false, nil), apiExtensions),
 
-		withCategories(group(apiext, "customresourcedefinitions", "CustomResourceDefinition", false, []string{"crd", "crds"}, "status"), []string{"api-extensions"}),
+		withCategories(group(apiext, "customresourcedefinitions", "CustomResourceDefinition", false, []string{"crd", "crds"}, "status"), apiExtensions),
+
+		withCategories(group(apireg, "apiservices", "APIService", false, nil, "status"), apiExtensions),
 	}
 }
 

@@ -17,6 +17,8 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/intstr"
 
+	"github.com/skiff-sh/skiff/internal/aggregator"
+	"github.com/skiff-sh/skiff/internal/pki"
 	"github.com/skiff-sh/skiff/internal/registry/generic"
 	"github.com/skiff-sh/skiff/internal/registry/scheduling"
 )
@@ -31,7 +33,7 @@ const masterLeasePrefix = "/registry/masterleases/"
 // ensureSystemObjects creates the system namespaces, the system priority
 // classes and the kubernetes Service, so that they exist before the server
 // reports ready.
-func (s *Server) ensureSystemObjects(ctx context.Context, stores []*generic.Store) error {
+func (s *Server) ensureSystemObjects(ctx context.Context, stores []*generic.Store, bundle *pki.Bundle) error {
 	nsStore := storeFor(stores, corev1.SchemeGroupVersion.WithResource("namespaces"))
 	for _, name := range systemNamespaces {
 		ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}}
@@ -49,7 +51,11 @@ func (s *Server) ensureSystemObjects(ctx context.Context, stores []*generic.Stor
 	if err := ensure(ctx, svcStore, metav1.NamespaceDefault, s.kubernetesService()); err != nil {
 		return err
 	}
-	return ensure(ctx, svcStore, metav1.NamespaceSystem, s.kubeDNSService())
+	if err := ensure(ctx, svcStore, metav1.NamespaceSystem, s.kubeDNSService()); err != nil {
+		return err
+	}
+	cmStore := storeFor(stores, corev1.SchemeGroupVersion.WithResource("configmaps"))
+	return put(ctx, cmStore, aggregator.AuthenticationConfigMap(bundle.CACertPEM, bundle.FrontProxyCACertPEM))
 }
 
 // systemPriorityClasses are the classes Kubernetes' API server creates,

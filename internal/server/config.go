@@ -63,6 +63,9 @@ type Config struct {
 	// EndpointReconcileInterval is how often the kubernetes Service's
 	// endpoints are refreshed. Default 10s.
 	EndpointReconcileInterval time.Duration
+	// APIServiceProbeInterval is how often extension API servers are
+	// checked again; 0 means the aggregator's default (10s).
+	APIServiceProbeInterval time.Duration
 	// DisableControllerManager leaves the controllers to another process.
 	DisableControllerManager bool
 	// DisableScheduler leaves scheduling to another process.

@@ -126,6 +126,7 @@ func (s *Server) Run(ctx context.Context) error {
 	}
 	flow := s.flowControl(stores, reg)
 	g.Go(func() error { return flow.Run(gctx) })
+	agg := s.newAggregator(stores, bundle)
 	api := apiserver.New(apiserver.Config{
 		Stores: stores, Authenticator: auth, Tokens: auth.tokens, Extra: s.withTestHandlers(auth.extraHandlers()),
 		APIAudiences:      []string{auth.tokens.Issuer},
@@ -136,7 +137,9 @@ func (s *Server) Run(ctx context.Context) error {
 		OpenAPI:           openapi.New(registry.Builtin()),
 		KubeletClientCert: &kubeletClient,
 		FlowControl:       flow,
+		Aggregator:        agg,
 	})
+	agg.SetLocal(api.LocalGroupVersions)
 	// Custom resources are served before the API answers.
 	crdStore := storeFor(stores, apiextensionsv1.SchemeGroupVersion.WithResource("customresourcedefinitions"))
 	crds := &crd.Controller{
@@ -149,11 +152,12 @@ func (s *Server) Run(ctx context.Context) error {
 	g.Go(func() error { return crds.Run(gctx, 200*time.Millisecond) })
 	srv := &http.Server{Handler: api, BaseContext: func(net.Listener) context.Context { return gctx }, HTTP2: &http.HTTP2Config{MaxConcurrentStreams: 1000}, ReadHeaderTimeout: 30 * time.Second, ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelDebug)}
 	g.Go(func() error { return serve(gctx, srv, ln) })
-	if err := s.ensureSystemObjects(gctx, stores); err != nil {
+	if err := s.ensureSystemObjects(gctx, stores, bundle); err != nil {
 		g.Go(func() error { return fmt.Errorf("system objects: %w", err) })
 		return g.Wait()
 	}
 	g.Go(func() error { return s.reconcileEndpoints(gctx, client, stores) })
+	g.Go(func() error { return agg.Run(gctx) })
 	comps, err := s.components(reg)
 	if err != nil {
 		g.Go(func() error { return err })

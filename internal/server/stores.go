@@ -12,12 +12,14 @@ import (
 	autoscalingv1 "k8s.io/api/autoscaling/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/runtime/serializer/json"
 	"k8s.io/apimachinery/pkg/runtime/serializer/protobuf"
 
 	"github.com/skiff-sh/skiff/internal/apiserver"
 	"github.com/skiff-sh/skiff/internal/registry"
 	"github.com/skiff-sh/skiff/internal/registry/admissionregistration"
 	"github.com/skiff-sh/skiff/internal/registry/apiextensions"
+	"github.com/skiff-sh/skiff/internal/registry/apiregistration"
 	"github.com/skiff-sh/skiff/internal/registry/apps"
 	"github.com/skiff-sh/skiff/internal/registry/autoscaling"
 	"github.com/skiff-sh/skiff/internal/registry/batch"
@@ -59,6 +61,7 @@ func strategies() map[string]rest.Strategies {
 		"certificates.k8s.io":          certificates.Strategies(),
 
 		"admissionregistration.k8s.io": admissionregistration.Strategies(),
+		"apiregistration.k8s.io":       apiregistration.Strategies(),
 	}
 }
 
@@ -86,7 +89,7 @@ func buildStores(client *clientv3.Client, cacheSize int, metrics *storage.Metric
 		if err != nil {
 			return nil, err
 		}
-		var resCodec runtime.Codec = codec
+		resCodec := storageCodec(codec, newFunc())
 		if res.GroupVersion() == autoscalingv1.SchemeGroupVersion {
 			resCodec = autoscaling.V1Codec{Storage: codec}
 		}
@@ -132,4 +135,14 @@ func runCaches(ctx context.Context, stores []*generic.Store, bookmarkEvery time.
 		start(func() error { return c.Run(ctx) })
 		start(func() error { c.RunBookmarks(ctx, bookmarkEvery); return nil })
 	}
+}
+
+// storageCodec is codec (protobuf) for the kinds with protobuf encodings,
+// JSON for the rest (APIService: skiff's own type), as stored custom
+// resources are.
+func storageCodec(codec runtime.Codec, obj runtime.Object) runtime.Codec {
+	if _, ok := obj.(interface{ Marshal() ([]byte, error) }); ok {
+		return codec
+	}
+	return json.NewSerializerWithOptions(json.DefaultMetaFactory, apiserver.Scheme, apiserver.Scheme, json.SerializerOptions{})
 }
