@@ -32,6 +32,8 @@ pkgs=(
 	k8s.io/api/authentication/v1
 	k8s.io/api/certificates/v1
 	k8s.io/api/admissionregistration/v1
+	k8s.io/api/node/v1
+	k8s.io/api/authorization/v1
 	k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1
 	k8s.io/apimachinery/pkg/apis/meta/v1
 	k8s.io/apimachinery/pkg/api/resource
