@@ -160,9 +160,10 @@ func (k *Kubelet) setNodeStatus(ctx context.Context, st *corev1.NodeStatus) {
 	st.Capacity, st.Allocatable = capacity, capacity.DeepCopy()
 	st.Phase = corev1.NodeRunning
 	st.DaemonEndpoints.KubeletEndpoint.Port = k.serverPort
-	hostname, _ := os.Hostname()
 	st.Addresses = []corev1.NodeAddress{{Type: corev1.NodeInternalIP, Address: k.cfg.NodeIP}, {Type: corev1.NodeHostName, Address: k.cfg.NodeName}}
-	if hostname != "" && hostname != k.cfg.NodeName {
+	// A node with a configured capacity (hollow) is not this machine, so
+	// it does not report the machine's hostname.
+	if hostname, _ := os.Hostname(); hostname != "" && hostname != k.cfg.NodeName && k.cfg.Capacity == nil {
 		st.Addresses = append(st.Addresses, corev1.NodeAddress{Type: corev1.NodeHostName, Address: hostname})
 	}
 	var uts syscall.Utsname

@@ -59,6 +59,9 @@ func TestHollowNodesRunPods(t *testing.T) {
 	if ip := node.Status.Addresses[0]; ip.Type != corev1.NodeInternalIP || !netip.MustParseAddr(ip.Address).IsLoopback() {
 		t.Errorf("node 1's addresses %v: want a loopback InternalIP first", node.Status.Addresses)
 	}
+	if len(node.Status.Addresses) != 2 || node.Status.Addresses[1].Address != "hollow-node-1" {
+		t.Errorf("node 1's addresses %v: want its InternalIP and its own name only", node.Status.Addresses)
+	}
 	// The kubelet takes its Lease after registering the Node, as
 	// Kubernetes' does: wait for it to appear.
 	var first time.Time
