@@ -4,9 +4,10 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/skiff-sh/skiff/internal/registry/resttest"
+
 	coordinationv1 "k8s.io/api/coordination/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/util/validation/field"
 )
 
 func lease(mut func(*coordinationv1.Lease)) *coordinationv1.Lease {
@@ -18,15 +19,6 @@ func lease(mut func(*coordinationv1.Lease)) *coordinationv1.Lease {
 		mut(l)
 	}
 	return l
-}
-
-func paths(errs field.ErrorList) []string {
-	var out []string
-	for _, e := range errs {
-		out = append(out, e.Field)
-	}
-	slices.Sort(out)
-	return out
 }
 
 func TestLease(t *testing.T) {
@@ -48,7 +40,7 @@ func TestLease(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			if got := paths(s.Validate(lease(c.mut))); !slices.Equal(got, c.want) {
+			if got := resttest.Paths(s.Validate(lease(c.mut))); !slices.Equal(got, c.want) {
 				t.Errorf("Validate: got %v, want %v", got, c.want)
 			}
 		})
@@ -60,7 +52,7 @@ func TestLease(t *testing.T) {
 func TestLeaseUpdate(t *testing.T) {
 	s := Strategies()["leases"]
 	next := lease(func(l *coordinationv1.Lease) { l.Spec.LeaseTransitions = new(int32(-1)) })
-	if got := paths(s.ValidateUpdate(next, lease(nil))); !slices.Equal(got, []string{"spec.leaseTransitions"}) {
+	if got := resttest.Paths(s.ValidateUpdate(next, lease(nil))); !slices.Equal(got, []string{"spec.leaseTransitions"}) {
 		t.Errorf("got %v", got)
 	}
 }

@@ -5,10 +5,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/skiff-sh/skiff/internal/registry/resttest"
+
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/util/validation/field"
 )
 
 func slice(mut func(*discoveryv1.EndpointSlice)) *discoveryv1.EndpointSlice {
@@ -23,15 +24,6 @@ func slice(mut func(*discoveryv1.EndpointSlice)) *discoveryv1.EndpointSlice {
 	}
 	Strategies()["endpointslices"].Default(s)
 	return s
-}
-
-func paths(errs field.ErrorList) []string {
-	var out []string
-	for _, e := range errs {
-		out = append(out, e.Field)
-	}
-	slices.Sort(out)
-	return out
 }
 
 func TestDefault(t *testing.T) {
@@ -83,7 +75,7 @@ func TestValidate(t *testing.T) {
 	st := Strategies()["endpointslices"]
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			if got := paths(st.Validate(slice(c.mut))); !slices.Equal(got, c.want) {
+			if got := resttest.Paths(st.Validate(slice(c.mut))); !slices.Equal(got, c.want) {
 				t.Errorf("got %v, want %v", got, c.want)
 			}
 		})
@@ -97,7 +89,7 @@ func TestUpdate(t *testing.T) {
 		s.AddressType = discoveryv1.AddressTypeIPv6
 		s.Endpoints[0].Addresses = []string{"fd00::1"}
 	})
-	if got := paths(st.ValidateUpdate(next, old)); !slices.Equal(got, []string{"addressType"}) {
+	if got := resttest.Paths(st.ValidateUpdate(next, old)); !slices.Equal(got, []string{"addressType"}) {
 		t.Errorf("immutable addressType: got %v", got)
 	}
 	st.PrepareForUpdate(next, old)

@@ -6,10 +6,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/skiff-sh/skiff/internal/registry/resttest"
+
 	corev1 "k8s.io/api/core/v1"
 	eventsv1 "k8s.io/api/events/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"github.com/skiff-sh/skiff/internal/registry/rest"
 )
@@ -29,15 +30,6 @@ func event(mut func(*eventsv1.Event)) *eventsv1.Event {
 		mut(e)
 	}
 	return e
-}
-
-func paths(errs field.ErrorList) []string {
-	var out []string
-	for _, e := range errs {
-		out = append(out, e.Field)
-	}
-	slices.Sort(out)
-	return out
 }
 
 func TestValidate(t *testing.T) {
@@ -63,7 +55,7 @@ func TestValidate(t *testing.T) {
 	st := Strategies()["events"]
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			if got := paths(st.Validate(event(c.mut))); !slices.Equal(got, c.want) {
+			if got := resttest.Paths(st.Validate(event(c.mut))); !slices.Equal(got, c.want) {
 				t.Errorf("got %v, want %v", got, c.want)
 			}
 		})
@@ -84,7 +76,7 @@ func TestValidateUpdate(t *testing.T) {
 		e.EventTime = metav1.NewMicroTime(time.Unix(300, 0))
 	})
 	want := []string{"action", "eventTime", "note", "reason", "regarding"}
-	if got := paths(st.ValidateUpdate(changed, event(nil))); !slices.Equal(got, want) {
+	if got := resttest.Paths(st.ValidateUpdate(changed, event(nil))); !slices.Equal(got, want) {
 		t.Errorf("got %v, want %v", got, want)
 	}
 }

@@ -4,24 +4,16 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/skiff-sh/skiff/internal/registry/resttest"
+
 	fc "k8s.io/api/flowcontrol/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"github.com/skiff-sh/skiff/internal/flowcontrol/bootstrap"
 )
 
 var strats = Strategies()
-
-func paths(errs field.ErrorList) []string {
-	var out []string
-	for _, e := range errs {
-		out = append(out, e.Field)
-	}
-	slices.Sort(out)
-	return out
-}
 
 func TestDefaults(t *testing.T) {
 	fs := &fc.FlowSchema{}
@@ -86,7 +78,7 @@ func TestValidateFlowSchema(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			if got := paths(strats["flowschemas"].Validate(c.fs)); !slices.Equal(got, c.want) {
+			if got := resttest.Paths(strats["flowschemas"].Validate(c.fs)); !slices.Equal(got, c.want) {
 				t.Errorf("got %v, want %v", got, c.want)
 			}
 		})
@@ -115,7 +107,7 @@ func TestValidatePriorityLevel(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			if got := paths(strats["prioritylevelconfigurations"].Validate(c.pl)); !slices.Equal(got, c.want) {
+			if got := resttest.Paths(strats["prioritylevelconfigurations"].Validate(c.pl)); !slices.Equal(got, c.want) {
 				t.Errorf("got %v, want %v", got, c.want)
 			}
 		})

@@ -9,6 +9,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/skiff-sh/skiff/internal/registry/rest"
+	"github.com/skiff-sh/skiff/internal/registry/resttest"
 )
 
 func ingress(mut func(*networkingv1.Ingress)) *networkingv1.Ingress {
@@ -102,7 +103,7 @@ func TestIngressLifecycle(t *testing.T) {
 		t.Error("status update changed the spec")
 	}
 	want := []string{"status.loadBalancer.ingress[0].ip", "status.loadBalancer.ingress[1].hostname"}
-	if got := paths(ss.ValidateStatusUpdate(write, old)); !slices.Equal(got, want) {
+	if got := resttest.Paths(ss.ValidateStatusUpdate(write, old)); !slices.Equal(got, want) {
 		t.Errorf("status: got %v, want %v", got, want)
 	}
 }

@@ -7,6 +7,8 @@ import (
 
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/skiff-sh/skiff/internal/registry/resttest"
 )
 
 func ingressClass(mut func(*networkingv1.IngressClass)) *networkingv1.IngressClass {
@@ -50,7 +52,7 @@ func TestIngressClassUpdate(t *testing.T) {
 	st.Default(next)
 	old := ingressClass(nil)
 	st.Default(old)
-	if got := paths(st.ValidateUpdate(next, old)); !slices.Equal(got, []string{"spec.controller"}) {
+	if got := resttest.Paths(st.ValidateUpdate(next, old)); !slices.Equal(got, []string{"spec.controller"}) {
 		t.Errorf("got %v", got)
 	}
 	st.PrepareForUpdate(next, old)

@@ -4,20 +4,12 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/skiff-sh/skiff/internal/registry/resttest"
+
 	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/apimachinery/pkg/util/validation/field"
 )
 
 var strats = Strategies()
-
-func paths(errs field.ErrorList) []string {
-	var out []string
-	for _, e := range errs {
-		out = append(out, e.Field)
-	}
-	slices.Sort(out)
-	return out
-}
 
 type validateCase[T runtime.Object] struct {
 	name string
@@ -33,7 +25,7 @@ func runValidate[T runtime.Object](t *testing.T, resource string, build func(fun
 		t.Run(c.name, func(t *testing.T) {
 			obj := build(c.mut)
 			strats[resource].Default(obj)
-			if got := paths(strats[resource].Validate(obj)); !slices.Equal(got, c.want) {
+			if got := resttest.Paths(strats[resource].Validate(obj)); !slices.Equal(got, c.want) {
 				t.Errorf("got %v, want %v", got, c.want)
 			}
 		})

@@ -4,11 +4,12 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/skiff-sh/skiff/internal/registry/resttest"
+
 	corev1 "k8s.io/api/core/v1"
 	nodev1 "k8s.io/api/node/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/util/validation/field"
 )
 
 var strat = Strategies()["runtimeclasses"]
@@ -19,15 +20,6 @@ func class(mut func(*nodev1.RuntimeClass)) *nodev1.RuntimeClass {
 		mut(rc)
 	}
 	return rc
-}
-
-func paths(errs field.ErrorList) []string {
-	var out []string
-	for _, e := range errs {
-		out = append(out, e.Field)
-	}
-	slices.Sort(out)
-	return out
 }
 
 func TestValidate(t *testing.T) {
@@ -63,7 +55,7 @@ func TestValidate(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			if got := paths(strat.Validate(class(c.mut))); !slices.Equal(got, c.want) {
+			if got := resttest.Paths(strat.Validate(class(c.mut))); !slices.Equal(got, c.want) {
 				t.Errorf("got %v, want %v", got, c.want)
 			}
 		})
@@ -75,7 +67,7 @@ func TestValidateUpdate(t *testing.T) {
 		rc.Handler = "kata"
 		rc.Scheduling = &nodev1.Scheduling{NodeSelector: map[string]string{"a": "b"}}
 	})
-	if got := paths(strat.ValidateUpdate(next, class(nil))); !slices.Equal(got, []string{"handler"}) {
+	if got := resttest.Paths(strat.ValidateUpdate(next, class(nil))); !slices.Equal(got, []string{"handler"}) {
 		t.Errorf("got %v, want only handler immutable", got)
 	}
 }

@@ -4,22 +4,14 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/skiff-sh/skiff/internal/registry/resttest"
+
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/apimachinery/pkg/util/validation/field"
 )
 
 var strats = Strategies()
-
-func paths(errs field.ErrorList) []string {
-	var out []string
-	for _, e := range errs {
-		out = append(out, e.Field)
-	}
-	slices.Sort(out)
-	return out
-}
 
 func meta(name, ns string) metav1.ObjectMeta {
 	return metav1.ObjectMeta{Name: name, Namespace: ns, ResourceVersion: "1"}
@@ -49,7 +41,7 @@ func TestRoles(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			if got := paths(strats[c.resource].Validate(c.obj)); !slices.Equal(got, c.want) {
+			if got := resttest.Paths(strats[c.resource].Validate(c.obj)); !slices.Equal(got, c.want) {
 				t.Errorf("got %v, want %v", got, c.want)
 			}
 		})
@@ -109,7 +101,7 @@ func TestBindings(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			if got := paths(strats[c.resource].Validate(c.obj)); !slices.Equal(got, c.want) {
+			if got := resttest.Paths(strats[c.resource].Validate(c.obj)); !slices.Equal(got, c.want) {
 				t.Errorf("got %v, want %v", got, c.want)
 			}
 		})
@@ -119,7 +111,7 @@ func TestBindings(t *testing.T) {
 func TestBindingUpdate(t *testing.T) {
 	moved := roleBinding(func(b *rbacv1.RoleBinding) { b.RoleRef.Name = "other" })
 	errs := strats["rolebindings"].ValidateUpdate(moved, roleBinding(nil))
-	if got := paths(errs); !slices.Equal(got, []string{"roleRef"}) || errs[0].Detail != "cannot change roleRef" {
+	if got := resttest.Paths(errs); !slices.Equal(got, []string{"roleRef"}) || errs[0].Detail != "cannot change roleRef" {
 		t.Errorf("got %v", errs)
 	}
 	more := clusterRoleBinding(func(b *rbacv1.ClusterRoleBinding) { b.Subjects = b.Subjects[:1] })

@@ -4,10 +4,11 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/skiff-sh/skiff/internal/registry/resttest"
+
 	corev1 "k8s.io/api/core/v1"
 	schedulingv1 "k8s.io/api/scheduling/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/util/validation/field"
 )
 
 var strat = Strategies()["priorityclasses"]
@@ -19,15 +20,6 @@ func class(name string, value int32, mut func(*schedulingv1.PriorityClass)) *sch
 	}
 	strat.Default(pc)
 	return pc
-}
-
-func paths(errs field.ErrorList) []string {
-	var out []string
-	for _, e := range errs {
-		out = append(out, e.Field)
-	}
-	slices.Sort(out)
-	return out
 }
 
 func TestDefault(t *testing.T) {
@@ -54,7 +46,7 @@ func TestValidate(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			if got := paths(strat.Validate(c.class)); !slices.Equal(got, c.want) {
+			if got := resttest.Paths(strat.Validate(c.class)); !slices.Equal(got, c.want) {
 				t.Errorf("got %v, want %v", got, c.want)
 			}
 		})
@@ -65,7 +57,7 @@ func TestValidateUpdate(t *testing.T) {
 	never := corev1.PreemptNever
 	next := class("high", 2, func(pc *schedulingv1.PriorityClass) { pc.PreemptionPolicy = &never; pc.Description = "d" })
 	want := []string{"preemptionPolicy", "value"}
-	if got := paths(strat.ValidateUpdate(next, class("high", 1, nil))); !slices.Equal(got, want) {
+	if got := resttest.Paths(strat.ValidateUpdate(next, class("high", 1, nil))); !slices.Equal(got, want) {
 		t.Errorf("got %v, want %v", got, want)
 	}
 }

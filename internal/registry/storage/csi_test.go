@@ -11,6 +11,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 
 	"github.com/skiff-sh/skiff/internal/registry/rest"
+	"github.com/skiff-sh/skiff/internal/registry/resttest"
 )
 
 func meta(name string) metav1.ObjectMeta { return metav1.ObjectMeta{Name: name, ResourceVersion: "1"} }
@@ -61,7 +62,7 @@ func TestCSIValidation(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			s := Strategies()[c.resource]
 			s.Default(c.obj)
-			if got := paths(s.Validate(c.obj)); !slices.Equal(got, c.want) {
+			if got := resttest.Paths(s.Validate(c.obj)); !slices.Equal(got, c.want) {
 				t.Errorf("got %v, want %v", got, c.want)
 			}
 		})
@@ -74,13 +75,13 @@ func TestCSIImmutable(t *testing.T) {
 	s.Default(old)
 	next := old.DeepCopy()
 	next.Spec.AttachRequired, next.Spec.PodInfoOnMount = new(false), new(true)
-	if got := paths(s.ValidateUpdate(next, old)); !slices.Equal(got, []string{"spec.attachedRequired"}) {
+	if got := resttest.Paths(s.ValidateUpdate(next, old)); !slices.Equal(got, []string{"spec.attachedRequired"}) {
 		t.Errorf("csidriver update: got %v, want only attachRequired immutable", got)
 	}
 	capacity := &storagev1.CSIStorageCapacity{ObjectMeta: metav1.ObjectMeta{Name: "c", Namespace: "ns", ResourceVersion: "1"}, StorageClassName: "fast"}
 	moved := capacity.DeepCopy()
 	moved.StorageClassName = "slow"
-	if got := paths(Strategies()["csistoragecapacities"].ValidateUpdate(moved, capacity)); !slices.Equal(got, []string{"storageClassName"}) {
+	if got := resttest.Paths(Strategies()["csistoragecapacities"].ValidateUpdate(moved, capacity)); !slices.Equal(got, []string{"storageClassName"}) {
 		t.Errorf("capacity update: got %v", got)
 	}
 }
@@ -109,7 +110,7 @@ func TestVolumeAttachmentStatus(t *testing.T) {
 	moved.Spec.NodeName = "n2"
 	moved.Status.Attached = true
 	s.PrepareForUpdate(moved, va)
-	if got := paths(s.ValidateUpdate(moved, va)); !slices.Equal(got, []string{"spec"}) || moved.Status.Attached {
+	if got := resttest.Paths(s.ValidateUpdate(moved, va)); !slices.Equal(got, []string{"spec"}) || moved.Status.Attached {
 		t.Errorf("update: errors %v, status %+v", got, moved.Status)
 	}
 }

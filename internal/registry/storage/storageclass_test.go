@@ -4,10 +4,11 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/skiff-sh/skiff/internal/registry/resttest"
+
 	corev1 "k8s.io/api/core/v1"
 	storagev1 "k8s.io/api/storage/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/util/validation/field"
 )
 
 var strat = Strategies()["storageclasses"]
@@ -23,15 +24,6 @@ func class(mut func(*storagev1.StorageClass)) *storagev1.StorageClass {
 	}
 	strat.Default(sc)
 	return sc
-}
-
-func paths(errs field.ErrorList) []string {
-	var out []string
-	for _, e := range errs {
-		out = append(out, e.Field)
-	}
-	slices.Sort(out)
-	return out
 }
 
 func TestDefault(t *testing.T) {
@@ -62,7 +54,7 @@ func TestValidate(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			if got := paths(strat.Validate(class(c.mut))); !slices.Equal(got, c.want) {
+			if got := resttest.Paths(strat.Validate(class(c.mut))); !slices.Equal(got, c.want) {
 				t.Errorf("got %v, want %v", got, c.want)
 			}
 		})
@@ -79,7 +71,7 @@ func TestValidateUpdate(t *testing.T) {
 		sc.VolumeBindingMode = &wait
 	})
 	want := []string{"parameters", "provisioner", "reclaimPolicy", "volumeBindingMode"}
-	if got := paths(strat.ValidateUpdate(next, class(nil))); !slices.Equal(got, want) {
+	if got := resttest.Paths(strat.ValidateUpdate(next, class(nil))); !slices.Equal(got, want) {
 		t.Errorf("got %v, want %v", got, want)
 	}
 	expand := class(func(sc *storagev1.StorageClass) { sc.AllowVolumeExpansion = new(bool) })
