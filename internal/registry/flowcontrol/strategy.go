@@ -4,8 +4,6 @@
 package flowcontrol
 
 import (
-	"reflect"
-
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
@@ -13,62 +11,19 @@ import (
 	"github.com/skiff-sh/skiff/internal/registry/workload"
 )
 
-// Strategies returns the strategies of flowcontrol.apiserver.k8s.io.
+// Strategies returns the strategies of flowcontrol.apiserver.k8s.io: both
+// kinds are cluster-scoped with a spec and a status the API server writes,
+// and nothing in them is immutable.
 func Strategies() rest.Strategies {
 	return rest.Strategies{
-		"flowschemas":                 strategy{defaults: defaultFlowSchema, validate: validateFlowSchema, validateStatus: validateFlowSchemaStatus},
-		"prioritylevelconfigurations": strategy{defaults: defaultPriorityLevel, validate: validatePriorityLevel, validateStatus: validatePriorityLevelStatus},
+		"flowschemas": workload.Strategy{ClusterScoped: true, DefaultFn: defaultFlowSchema, ValidateFn: validateFlowSchema,
+			ValidateStatusFn: statusOnly(validateFlowSchemaStatus)},
+		"prioritylevelconfigurations": workload.Strategy{ClusterScoped: true, DefaultFn: defaultPriorityLevel, ValidateFn: validatePriorityLevel,
+			ValidateStatusFn: statusOnly(validatePriorityLevelStatus)},
 	}
 }
 
-// strategy is the rest.Strategy and rest.StatusStrategy of a cluster-scoped
-// kind with Spec and Status fields, whose status the API server writes.
-type strategy struct {
-	defaults       func(obj runtime.Object)
-	validate       func(obj runtime.Object) field.ErrorList
-	validateStatus func(obj runtime.Object) field.ErrorList
-}
-
-var (
-	_ rest.Strategy       = strategy{}
-	_ rest.StatusStrategy = strategy{}
-)
-
-// Default applies flowcontrol v1's defaults.
-func (s strategy) Default(obj runtime.Object) { s.defaults(obj) }
-
-// PrepareForCreate clears the status.
-func (strategy) PrepareForCreate(obj runtime.Object) {
-	st := structField(obj, "Status")
-	st.Set(reflect.Zero(st.Type()))
-}
-
-// PrepareForUpdate keeps the status and bumps the generation on spec changes.
-func (strategy) PrepareForUpdate(obj, old runtime.Object) {
-	structField(obj, "Status").Set(structField(old.DeepCopyObject(), "Status"))
-	rest.BumpGeneration(obj, old, workload.Spec)
-}
-
-// Validate checks metadata and spec of a new object.
-func (s strategy) Validate(obj runtime.Object) field.ErrorList {
-	return append(rest.ValidateMeta(obj, false, nil), s.validate(obj)...)
-}
-
-// ValidateUpdate checks an update like a new object: nothing is immutable.
-func (s strategy) ValidateUpdate(obj, old runtime.Object) field.ErrorList {
-	return append(rest.ValidateMetaUpdate(obj, old), s.validate(obj)...)
-}
-
-// PrepareForStatusUpdate keeps the old spec.
-func (strategy) PrepareForStatusUpdate(obj, old runtime.Object) {
-	structField(obj, "Spec").Set(structField(old.DeepCopyObject(), "Spec"))
-}
-
-// ValidateStatusUpdate checks metadata and the conditions.
-func (s strategy) ValidateStatusUpdate(obj, old runtime.Object) field.ErrorList {
-	return append(rest.ValidateMetaUpdate(obj, old), s.validateStatus(obj)...)
-}
-
-func structField(obj runtime.Object, name string) reflect.Value {
-	return reflect.ValueOf(obj).Elem().FieldByName(name)
+// statusOnly adapts a check of the new status alone.
+func statusOnly(fn func(runtime.Object) field.ErrorList) func(obj, old runtime.Object) field.ErrorList {
+	return func(obj, _ runtime.Object) field.ErrorList { return fn(obj) }
 }

@@ -53,6 +53,9 @@ type Simple struct {
 	ValidateFn func(obj runtime.Object) field.ErrorList
 	// ValidateUpdateFn checks what may not change (immutable fields).
 	ValidateUpdateFn func(obj, old runtime.Object) field.ErrorList
+	// GenerationFn, for kinds that carry metadata.generation, returns what
+	// bumps it when it changes; nil means the kind has no generation.
+	GenerationFn func(obj runtime.Object) any
 }
 
 // Default runs DefaultFn.
@@ -65,11 +68,16 @@ func (s Simple) Default(obj runtime.Object) {
 // PrepareForCreate does nothing: these kinds have no server-owned state.
 func (Simple) PrepareForCreate(runtime.Object) {}
 
-// PrepareForUpdate does nothing: without a spec, generation stays.
-func (Simple) PrepareForUpdate(runtime.Object, runtime.Object) {}
+// PrepareForUpdate bumps the generation when what GenerationFn returns
+// changed; without GenerationFn it does nothing.
+func (s Simple) PrepareForUpdate(obj, old runtime.Object) {
+	if s.GenerationFn != nil {
+		BumpGeneration(obj, old, s.GenerationFn)
+	}
+}
 
-// Generational reports false: these kinds carry no metadata.generation.
-func (Simple) Generational() bool { return false }
+// Generational reports whether the kind carries metadata.generation.
+func (s Simple) Generational() bool { return s.GenerationFn != nil }
 
 // Generational is implemented by strategies that say whether their kind
 // carries metadata.generation. Kubernetes sets it only on kinds with a

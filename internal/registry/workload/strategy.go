@@ -1,7 +1,8 @@
 // Package workload holds what the strategies of the workload API groups
-// (apps, batch, autoscaling, policy) share: a strategy for namespaced kinds
-// with a spec and a status, and the validation of selectors, pod templates,
-// int-or-percent values and status counters.
+// (apps, batch, autoscaling, policy) share: a strategy for kinds with a
+// spec and a status (which flowcontrol and admission policies use too),
+// and the validation of selectors, pod templates, int-or-percent values
+// and status counters.
 package workload
 
 import (
@@ -15,9 +16,11 @@ import (
 	"github.com/skiff-sh/skiff/internal/registry/rest"
 )
 
-// Strategy is the rest.Strategy and rest.StatusStrategy of a namespaced kind
-// whose typed struct has Spec and Status fields. Every function may be nil.
+// Strategy is the rest.Strategy and rest.StatusStrategy of a kind whose
+// typed struct has Spec and Status fields. Every function may be nil.
 type Strategy struct {
+	// ClusterScoped kinds have no namespace.
+	ClusterScoped bool
 	// NameFn validates metadata.name on create; nil means DNS-1123 subdomain.
 	NameFn apivalidation.ValidateNameFunc
 	// DefaultFn fills unset fields.
@@ -77,7 +80,7 @@ func (s Strategy) PrepareForUpdate(obj, old runtime.Object) {
 
 // Validate checks metadata and body of a new object.
 func (s Strategy) Validate(obj runtime.Object) field.ErrorList {
-	errs := rest.ValidateMeta(obj, true, s.NameFn)
+	errs := rest.ValidateMeta(obj, !s.ClusterScoped, s.NameFn)
 	errs = append(errs, call1(s.ValidateFn, obj)...)
 	return append(errs, call1(s.ValidateCreateFn, obj)...)
 }
