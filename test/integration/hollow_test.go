@@ -25,19 +25,7 @@ func TestHollowNodesRunPods(t *testing.T) {
 	if _, err := c.Client.CoreV1().ServiceAccounts("default").Create(ctx, sa, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
 		t.Fatal(err)
 	}
-	fleet, err := hollow.New(hollow.Config{Client: c.Client, Count: 3, Zones: []string{"a", "b", "c"}, CPU: "2", LeaseInterval: time.Second, RootCA: c.Config.CAData})
-	if err != nil {
-		t.Fatal(err)
-	}
-	runCtx, cancel := context.WithCancel(ctx)
-	done := make(chan error, 1)
-	go func() { done <- fleet.Run(runCtx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("fleet: %v", err)
-		}
-	})
+	fleet := runHollowFleet(t, hollow.Config{Client: c.Client, Count: 3, Zones: []string{"a", "b", "c"}, CPU: "2", LeaseInterval: time.Second, RootCA: c.Config.CAData})
 	waitFor(t, func() bool {
 		nodes, err := c.Client.CoreV1().Nodes().List(ctx, metav1.ListOptions{LabelSelector: "skiff.dev/hollow=true"})
 		return err == nil && len(nodes.Items) == 3
@@ -123,4 +111,23 @@ func nodeReady(n *corev1.Node) bool {
 		}
 	}
 	return false
+}
+
+// runHollowFleet runs a fleet of hollow nodes until the test ends.
+func runHollowFleet(t *testing.T, cfg hollow.Config) *hollow.Fleet {
+	t.Helper()
+	fleet, err := hollow.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- fleet.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("fleet: %v", err)
+		}
+	})
+	return fleet
 }

@@ -112,21 +112,10 @@ func TestCSIKinds(t *testing.T) {
 func TestKubeletCreatesCSINode(t *testing.T) {
 	c := testcluster.Start(t)
 	ctx := context.Background()
-	fleet, err := hollow.New(hollow.Config{Client: c.Client, Count: 1, CPU: "2", LeaseInterval: time.Second, RootCA: c.Config.CAData})
-	if err != nil {
-		t.Fatal(err)
-	}
-	runCtx, cancel := context.WithCancel(ctx)
-	done := make(chan error, 1)
-	go func() { done <- fleet.Run(runCtx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("fleet: %v", err)
-		}
-	})
+	runHollowFleet(t, hollow.Config{Client: c.Client, Count: 1, CPU: "2", LeaseInterval: time.Second, RootCA: c.Config.CAData})
 	var csiNode *storagev1.CSINode
 	waitFor(t, func() bool {
+		var err error
 		csiNode, err = c.Client.StorageV1().CSINodes().Get(ctx, "hollow-node-0", metav1.GetOptions{})
 		return err == nil
 	}, "hollow-node-0's CSINode")
